@@ -1,0 +1,152 @@
+"""The one access check: who may see or change which opgave, sessie and tafel.
+
+Every view and every websocket consumer asks here. Accounts (facilitators, coordinators) get
+access through their team's Membership; participants through the Deelnemer recorded in their
+session when they joined by the sessie's link.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from sessions.models import Deelnemer, Membership, Opgave, Sessie, Tafel
+
+SESSION_KEY = "hb_deelnemers"
+
+
+class LinkStatus(StrEnum):
+    VALID = "valid"
+    INVALID = "invalid"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one person may do with one opgave, sessie or tafel."""
+
+    can_view: bool = False
+    can_edit: bool = False
+    can_manage: bool = False
+    role: str = ""
+    deelnemer: Deelnemer | None = None
+
+
+NO_ACCESS = Access()
+
+
+def _authenticated(user: Any) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def team_role(user: Any, opgave: Opgave) -> str:
+    """The user's role in the opgave's team: 'facilitator', 'coordinator' or ''."""
+    if not _authenticated(user):
+        return ""
+    role = (
+        Membership.objects.filter(team_id=opgave.team_id, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return role or ""
+
+
+def opgaven_for(user: Any) -> QuerySet[Opgave]:
+    """The opgaven a facilitator or coordinator may see: those of their teams."""
+    if not _authenticated(user):
+        return Opgave.objects.none()
+    return Opgave.objects.filter(team__memberships__user=user).distinct()
+
+
+def opgave_access(user: Any, opgave: Opgave) -> Access:
+    role = team_role(user, opgave)
+    if role == Membership.Role.FACILITATOR:
+        return Access(can_view=True, can_edit=True, can_manage=True, role=role)
+    if role == Membership.Role.COORDINATOR:
+        return Access(can_view=True, role=role)
+    return NO_ACCESS
+
+
+def sessie_access(user: Any, session: Any, sessie: Sessie) -> Access:
+    """Team members see the whole sessie; a participant sees the sessie they joined."""
+    team = opgave_access(user, sessie.opgave)
+    if team.can_view:
+        return team
+    deelnemer = deelnemer_for(session, sessie)
+    if deelnemer is not None:
+        return Access(can_view=True, role="deelnemer", deelnemer=deelnemer)
+    return NO_ACCESS
+
+
+def tafel_access(user: Any, session: Any, tafel: Tafel) -> Access:
+    """Who may see and fill in the kaart of one tafel.
+
+    Facilitators of the team may edit every tafel of an open sessie; coordinators only read;
+    a participant reads and edits only the tafel they sit at, while the sessie is open and not
+    locked. A closed sessie is read-only for everyone.
+    """
+    sessie = tafel.sessie
+    team = opgave_access(user, sessie.opgave)
+    if team.can_view:
+        editable = team.can_edit and not sessie.is_closed
+        return Access(
+            can_view=True, can_edit=editable, can_manage=team.can_manage, role=team.role
+        )
+    deelnemer = deelnemer_for(session, sessie)
+    if deelnemer is None or deelnemer.tafel_id != tafel.pk:
+        return NO_ACCESS
+    editable = sessie.state == Sessie.State.OPEN and not sessie.locked
+    return Access(can_view=True, can_edit=editable, role="deelnemer", deelnemer=deelnemer)
+
+
+def deelnemer_for(session: Any, sessie: Sessie) -> Deelnemer | None:
+    """The participant this browser session joined the sessie as, if that access still holds.
+
+    Access ends when the participant is revoked, or the link they joined with is revoked or
+    replaced by a new one.
+    """
+    if session is None:
+        return None
+    ids = session.get(SESSION_KEY) or {}
+    deelnemer_id = ids.get(str(sessie.pk))
+    if not deelnemer_id:
+        return None
+    deelnemer = (
+        Deelnemer.objects.select_related("partij", "tafel")
+        .filter(pk=deelnemer_id, sessie=sessie)
+        .first()
+    )
+    if (
+        deelnemer is None
+        or deelnemer.revoked
+        or sessie.join_revoked
+        or deelnemer.link_generation != sessie.link_generation
+    ):
+        return None
+    return deelnemer
+
+
+def remember_deelnemer(session: Any, deelnemer: Deelnemer) -> None:
+    ids = dict(session.get(SESSION_KEY) or {})
+    ids[str(deelnemer.sessie_id)] = deelnemer.pk
+    session[SESSION_KEY] = ids
+
+
+def join_link_status(sessie: Sessie, token: str) -> LinkStatus:
+    """Whether a join token opens the sessie now; compared in constant time."""
+    if not hmac.compare_digest(token.encode(), sessie.join_token.encode()):
+        return LinkStatus.INVALID
+    if sessie.join_revoked:
+        return LinkStatus.REVOKED
+    if sessie.join_expires_at is not None and sessie.join_expires_at <= timezone.now():
+        return LinkStatus.EXPIRED
+    if sessie.is_closed:
+        return LinkStatus.CLOSED
+    return LinkStatus.VALID

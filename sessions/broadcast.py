@@ -1,0 +1,43 @@
+"""Group names, event shapes and the only group_send of the project.
+
+Redis is a doorbell, PostgreSQL is the truth: an event carries ids and the kaart's sequence
+number, never a model. Services call these functions from transaction.on_commit only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+
+def tafel_group(tafel_id: int) -> str:
+    return f"tafel.{tafel_id}"
+
+
+def sessie_group(sessie_id: int) -> str:
+    return f"sessie.{sessie_id}"
+
+
+def _send(group: str, event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    async_to_sync(layer.group_send)(group, event)
+
+
+def kaart_changed(*, tafel_id: int, seq: int, kind: str, data: dict[str, Any]) -> None:
+    """Tell every socket of a tafel that its kaart changed (event `seq` of the log)."""
+    _send(
+        tafel_group(tafel_id),
+        {"type": "kaart.changed", "tafel_id": tafel_id, "seq": seq, "kind": kind, "data": data},
+    )
+
+
+def sessie_changed(*, sessie_id: int, kind: str, data: dict[str, Any] | None = None) -> None:
+    """Tell every socket of a sessie that the sessie itself changed (step, state, link)."""
+    _send(
+        sessie_group(sessie_id),
+        {"type": "sessie.changed", "sessie_id": sessie_id, "kind": kind, "data": data or {}},
+    )

@@ -1,0 +1,132 @@
+"""Reads that several callers share: the whole kaart of a tafel, the opgave's current texts.
+
+The number of queries here does not depend on how many partijen or bijdragen a kaart has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from sessions.access import Access
+from sessions.models import (
+    Bijdrage,
+    Deelnemer,
+    Koppeling,
+    Opgave,
+    OpgaveVersie,
+    Partij,
+    Perspectief,
+    Sessie,
+    Tafel,
+    Vervolgstap,
+)
+
+
+@dataclass
+class PartijBlock:
+    """One partij on a kaart: its perspectief, halen and brengen."""
+
+    partij: Partij
+    perspectief: Perspectief | None = None
+    perspectief_hidden: bool = False
+    halen: list[Bijdrage] = field(default_factory=list)
+    brengen: list[Bijdrage] = field(default_factory=list)
+
+
+@dataclass
+class Kaart:
+    tafel: Tafel
+    sessie: Sessie
+    opgave: Opgave
+    texts: dict[str, OpgaveVersie | None]
+    blocks: list[PartijBlock]
+    koppelingen: list[Koppeling]
+    vervolgstappen: list[Vervolgstap]
+    deelnemers: list[Deelnemer]
+    seq: int
+
+    @property
+    def aan_tafel(self) -> list[PartijBlock]:
+        return [b for b in self.blocks if not b.partij.ontbreekt]
+
+    @property
+    def ontbrekend(self) -> list[PartijBlock]:
+        return [b for b in self.blocks if b.partij.ontbreekt]
+
+
+def current_texts(opgave: Opgave) -> dict[str, OpgaveVersie | None]:
+    """The current version of each of the opgave's three texts (None where never written)."""
+    current: dict[str, OpgaveVersie | None] = {veld: None for veld in OpgaveVersie.Veld.values}
+    for versie in opgave.versies.order_by("veld", "nummer"):
+        current[versie.veld] = versie
+    return current
+
+
+def _may_see(item_vertrouwelijk: bool, author_id: int | None, access: Access) -> bool:
+    """A vertrouwelijk item is seen by the team and by its own author only."""
+    if not item_vertrouwelijk or access.role in ("facilitator", "coordinator"):
+        return True
+    return access.deelnemer is not None and access.deelnemer.pk == author_id
+
+
+def _perspectief_visible(perspectief: Perspectief, access: Access) -> bool:
+    """Private until revealed: before that only the team and the partij's own people see it."""
+    if not _may_see(perspectief.vertrouwelijk, perspectief.author_id, access):
+        return False
+    if perspectief.revealed or access.role in ("facilitator", "coordinator"):
+        return True
+    return access.deelnemer is not None and access.deelnemer.partij_id == perspectief.partij_id
+
+
+def kaart_for(tafel_id: int, access: Access) -> Kaart:
+    """The whole kaart of one tafel as this person may see it."""
+    tafel = Tafel.objects.select_related("sessie__opgave").get(pk=tafel_id)
+    sessie = tafel.sessie
+    opgave = sessie.opgave
+    partijen = list(opgave.partijen.order_by("status", "name"))
+    blocks = {p.pk: PartijBlock(partij=p) for p in partijen}
+
+    for perspectief in tafel.perspectieven.all():
+        block = blocks.get(perspectief.partij_id)
+        if block is None:
+            continue
+        if _perspectief_visible(perspectief, access):
+            block.perspectief = perspectief
+        else:
+            block.perspectief_hidden = True
+
+    bijdragen = [
+        b
+        for b in tafel.bijdragen.order_by("position", "id")
+        if _may_see(b.vertrouwelijk, b.author_id, access)
+    ]
+    visible_ids = {b.pk for b in bijdragen}
+    for bijdrage in bijdragen:
+        block = blocks[bijdrage.partij_id]
+        (block.brengen if bijdrage.is_breng else block.halen).append(bijdrage)
+
+    koppelingen = [
+        k
+        for k in tafel.koppelingen.select_related("haal__partij", "breng__partij")
+        if k.haal_id in visible_ids and k.breng_id in visible_ids
+    ]
+    vervolgstappen = list(
+        tafel.vervolgstappen.select_related("eigenaar").prefetch_related(
+            Prefetch("partijen", queryset=Partij.objects.order_by("name"))
+        )
+    )
+    deelnemers = list(tafel.deelnemers.filter(revoked=False).select_related("partij"))
+    last = tafel.events.order_by("-seq").values_list("seq", flat=True).first() or 0
+    return Kaart(
+        tafel=tafel,
+        sessie=sessie,
+        opgave=opgave,
+        texts=current_texts(opgave),
+        blocks=list(blocks.values()),
+        koppelingen=koppelingen,
+        vervolgstappen=vervolgstappen,
+        deelnemers=deelnemers,
+        seq=last,
+    )

@@ -1,0 +1,42 @@
+import pytest
+
+from sessions.models import Membership
+from tests import factories
+
+
+@pytest.fixture
+def opgave(db):
+    return factories.OpgaveFactory()
+
+
+@pytest.fixture
+def sessie(opgave):
+    return factories.SessieFactory(opgave=opgave)
+
+
+@pytest.fixture
+def tafel(sessie):
+    return factories.TafelFactory(sessie=sessie)
+
+
+@pytest.fixture
+def facilitator(opgave):
+    membership = factories.MembershipFactory(team=opgave.team, role=Membership.Role.FACILITATOR)
+    return membership.user
+
+
+@pytest.fixture
+def coordinator(opgave):
+    membership = factories.MembershipFactory(team=opgave.team, role=Membership.Role.COORDINATOR)
+    return membership.user
+
+
+@pytest.fixture
+def outsider(db):
+    """A facilitator of another team."""
+    return factories.MembershipFactory(role=Membership.Role.FACILITATOR).user
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
