@@ -96,9 +96,7 @@ def tafel_access(user: Any, session: Any, tafel: Tafel) -> Access:
     team = opgave_access(user, sessie.opgave)
     if team.can_view:
         editable = team.can_edit and not sessie.is_closed
-        return Access(
-            can_view=True, can_edit=editable, can_manage=team.can_manage, role=team.role
-        )
+        return Access(can_view=True, can_edit=editable, can_manage=team.can_manage, role=team.role)
     deelnemer = deelnemer_for(session, sessie)
     if deelnemer is None or deelnemer.tafel_id != tafel.pk:
         return NO_ACCESS

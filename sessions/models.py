@@ -152,9 +152,7 @@ class Partij(models.Model):
         verbose_name = _("partij")
         verbose_name_plural = _("partijen")
         constraints = [
-            models.UniqueConstraint(
-                "opgave", Lower("name"), name="partij_unique_name_per_opgave"
-            ),
+            models.UniqueConstraint("opgave", Lower("name"), name="partij_unique_name_per_opgave"),
             models.CheckConstraint(
                 condition=Q(wereld__in=["publiek", "privaat", "particulier"]),
                 name="partij_wereld_valid",
@@ -252,7 +250,7 @@ class Tafel(models.Model):
 
 
 class Deelnemer(models.Model):
-    """A participant: joined a sessie through its link, with a name and the partij they represent."""
+    """A participant: joined a sessie by its link, with a name and the partij they represent."""
 
     sessie = models.ForeignKey(Sessie, on_delete=models.CASCADE, related_name="deelnemers")
     tafel = models.ForeignKey(
@@ -392,9 +390,7 @@ class Koppeling(models.Model):
 
     tafel = models.ForeignKey(Tafel, on_delete=models.CASCADE, related_name="koppelingen")
     haal = models.ForeignKey(Bijdrage, on_delete=models.CASCADE, related_name="koppelingen_haal")
-    breng = models.ForeignKey(
-        Bijdrage, on_delete=models.CASCADE, related_name="koppelingen_breng"
-    )
+    breng = models.ForeignKey(Bijdrage, on_delete=models.CASCADE, related_name="koppelingen_breng")
     author = models.ForeignKey(
         Deelnemer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -406,9 +402,7 @@ class Koppeling(models.Model):
         verbose_name_plural = _("koppelingen")
         constraints = [
             models.UniqueConstraint(fields=["haal", "breng"], name="koppeling_unique_pair"),
-            models.CheckConstraint(
-                condition=~Q(haal=models.F("breng")), name="koppeling_not_self"
-            ),
+            models.CheckConstraint(condition=~Q(haal=models.F("breng")), name="koppeling_not_self"),
         ]
 
     def __str__(self) -> str:

@@ -125,7 +125,10 @@ class StaleEdit(ValidationError):
 
     def __init__(self, *, current_version: int) -> None:
         super().__init__(
-            _("Someone else changed this in the meantime. Their version is shown; your text is kept."),
+            _(
+                "Someone else changed this in the meantime. "
+                "Their version is shown; your text is kept."
+            ),
             code="stale",
         )
         self.current_version = current_version
@@ -198,7 +201,7 @@ def tafel_add(*, sessie: Sessie, name: str = "") -> Tafel:
 
 
 def sessie_revoke_link(*, sessie: Sessie) -> Sessie:
-    """Revoke the join link: nobody can join by it, and participants who joined by it lose access."""
+    """Revoke the join link: nobody joins by it, and who joined by it loses access."""
     sessie.join_revoked = True
     sessie.save(update_fields=["join_revoked"])
     transaction.on_commit(
@@ -215,9 +218,7 @@ def sessie_regenerate_link(
     sessie.join_revoked = False
     sessie.join_expires_at = expires_at
     sessie.link_generation += 1
-    sessie.save(
-        update_fields=["join_token", "join_revoked", "join_expires_at", "link_generation"]
-    )
+    sessie.save(update_fields=["join_token", "join_revoked", "join_expires_at", "link_generation"])
     transaction.on_commit(
         lambda: broadcast.sessie_changed(sessie_id=sessie.pk, kind="access_revoked")
     )
@@ -244,9 +245,7 @@ def deelnemer_join(
                 partij = partij_add(opgave=sessie.opgave, name=new_partij_name)
         elif partij.opgave_id != sessie.opgave_id:
             raise ValidationError({"partij": _("This partij belongs to another opgave.")})
-        tafel = (
-            sessie.tafels.annotate(n=Count("deelnemers")).order_by("n", "nummer").first()
-        )
+        tafel = sessie.tafels.annotate(n=Count("deelnemers")).order_by("n", "nummer").first()
         return Deelnemer.objects.create(
             sessie=sessie,
             tafel=tafel,
@@ -285,9 +284,7 @@ def _check_partij(tafel: Tafel, partij: Partij) -> None:
 
 
 def _check_room(tafel: Tafel) -> None:
-    items = (
-        tafel.bijdragen.count() + tafel.koppelingen.count() + tafel.vervolgstappen.count()
-    )
+    items = tafel.bijdragen.count() + tafel.koppelingen.count() + tafel.vervolgstappen.count()
     if items >= settings.HB_MAX_ITEMS_PER_KAART:
         raise ValidationError(
             _("This kaart is full (%(limit)d items).") % {"limit": settings.HB_MAX_ITEMS_PER_KAART},
@@ -324,9 +321,7 @@ def bijdrage_add(
         breng_soort = toezegging = ""
     with transaction.atomic():
         _check_room(tafel)
-        last = (
-            tafel.bijdragen.filter(partij=partij, soort=soort).aggregate(n=Max("position"))["n"]
-        )
+        last = tafel.bijdragen.filter(partij=partij, soort=soort).aggregate(n=Max("position"))["n"]
         bijdrage = Bijdrage.objects.create(
             tafel=tafel,
             partij=partij,
@@ -388,16 +383,16 @@ def perspectieven_reveal(*, tafel: Tafel, actor: Actor = SYSTEM) -> int:
     return revealed
 
 
-def koppeling_add(*, tafel: Tafel, haal: Bijdrage, breng: Bijdrage, actor: Actor = SYSTEM) -> Koppeling:
+def koppeling_add(
+    *, tafel: Tafel, haal: Bijdrage, breng: Bijdrage, actor: Actor = SYSTEM
+) -> Koppeling:
     """Link a haal of one partij to a breng of another partij on the same kaart."""
     if haal.tafel_id != tafel.pk or breng.tafel_id != tafel.pk:
         raise ValidationError(_("Both items must be on this kaart."), code="invalid")
     if haal.soort != Bijdrage.Soort.HAAL or breng.soort != Bijdrage.Soort.BRENG:
         raise ValidationError(_("A koppeling links a haal to a breng."), code="invalid")
     if haal.partij_id == breng.partij_id:
-        raise ValidationError(
-            _("A koppeling links two different partijen."), code="same_partij"
-        )
+        raise ValidationError(_("A koppeling links two different partijen."), code="same_partij")
     with transaction.atomic():
         _check_room(tafel)
         if Koppeling.objects.filter(haal=haal, breng=breng).exists():

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_safe, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from sessions import access, selectors, services
 from sessions.forms import JoinForm
@@ -83,9 +83,7 @@ def sessie_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def join_link(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """Exchange the capability token for this browser's session, then drop it from the URL."""
     sessie = Sessie.objects.filter(pk=pk).first()
-    status = (
-        access.join_link_status(sessie, token) if sessie else access.LinkStatus.INVALID
-    )
+    status = access.join_link_status(sessie, token) if sessie else access.LinkStatus.INVALID
     if status != access.LinkStatus.VALID:
         return render(
             request, "sessions/join_refused.html", {"status": status}, status=410 if sessie else 404

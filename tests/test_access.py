@@ -26,7 +26,9 @@ def deelnemer(tafel):
     return factories.DeelnemerFactory(tafel=tafel)
 
 
-def test_team_members_see_their_opgaven_and_nothing_else(facilitator, coordinator, outsider, opgave):
+def test_team_members_see_their_opgaven_and_nothing_else(
+    facilitator, coordinator, outsider, opgave
+):
     other = factories.OpgaveFactory()
     assert list(access.opgaven_for(facilitator)) == [opgave]
     assert list(access.opgaven_for(coordinator)) == [opgave]

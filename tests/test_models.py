@@ -34,7 +34,9 @@ def other_partij(opgave):
 
 
 def test_membership_is_unique_per_team_and_user(facilitator, opgave):
-    refused(lambda: Membership.objects.create(team=opgave.team, user=facilitator, role="coordinator"))
+    refused(
+        lambda: Membership.objects.create(team=opgave.team, user=facilitator, role="coordinator")
+    )
 
 
 def test_membership_role_must_be_known(opgave):
@@ -91,9 +93,7 @@ def test_tafel_number_is_unique_per_sessie_and_positive(tafel, sessie):
 
 
 def test_deelnemer_needs_a_name(tafel, partij):
-    refused(
-        lambda: factories.DeelnemerFactory(tafel=tafel, partij=partij, name="")
-    )
+    refused(lambda: factories.DeelnemerFactory(tafel=tafel, partij=partij, name=""))
 
 
 def test_perspectief_is_one_per_partij_per_kaart(tafel, partij):
@@ -144,12 +144,20 @@ def test_a_breng_needs_a_known_kind_and_commitment(tafel, partij):
     refused(lambda: Bijdrage.objects.create(tafel=tafel, partij=partij, soort="breng", tekst="x"))
     refused(
         lambda: Bijdrage.objects.create(
-            tafel=tafel, partij=partij, soort="breng", tekst="x", breng_soort="goud",
+            tafel=tafel,
+            partij=partij,
+            soort="breng",
+            tekst="x",
+            breng_soort="goud",
             toezegging="toegezegd",
         )
     )
     breng = Bijdrage.objects.create(
-        tafel=tafel, partij=partij, soort="breng", tekst="x", breng_soort="bevoegdheden",
+        tafel=tafel,
+        partij=partij,
+        soort="breng",
+        tekst="x",
+        breng_soort="bevoegdheden",
         toezegging="mogelijk",
     )
     assert breng.is_breng

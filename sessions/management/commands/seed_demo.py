@@ -50,44 +50,107 @@ PERSPECTIEVEN = {
 
 # (partij, soort, tekst, gewicht, breng_soort, toezegging)
 BIJDRAGEN = [
-    ("Gemeente", "haal", "De bedrijventerreinen aantrekkelijker maken, zodat het gebied weer "
-     "veilig en prettig wordt", 3, "", ""),
+    (
+        "Gemeente",
+        "haal",
+        "De bedrijventerreinen aantrekkelijker maken, zodat het gebied weer "
+        "veilig en prettig wordt",
+        3,
+        "",
+        "",
+    ),
     ("Gemeente", "breng", "Coördinatie van de hele aanpak", 3, "mensen_tijd", "toegezegd"),
     ("Gemeente", "breng", "Monitoren hoe effectief de aanpak is", 2, "kennis_data", "toegezegd"),
     ("Politie", "haal", "De terreinen onaantrekkelijk maken voor malafide bedrijven", 3, "", ""),
-    ("Politie", "breng", "Optreden bij de opsporing van strafbare feiten op en rond de terreinen",
-     3, "bevoegdheden", "toegezegd"),
-    ("Politie", "breng", "Overlast voorkomen op en rond de bedrijventerreinen", 2,
-     "mensen_tijd", "toegezegd"),
-    ("Omgevingsdienst", "haal", "Zicht op welke bedrijven zich op de terreinen vestigen", 1, "",
-     ""),
-    ("Omgevingsdienst", "breng", "Controle op vergunningen en naleving van milieuregels", 2,
-     "bevoegdheden", "mogelijk"),
+    (
+        "Politie",
+        "breng",
+        "Optreden bij de opsporing van strafbare feiten op en rond de terreinen",
+        3,
+        "bevoegdheden",
+        "toegezegd",
+    ),
+    (
+        "Politie",
+        "breng",
+        "Overlast voorkomen op en rond de bedrijventerreinen",
+        2,
+        "mensen_tijd",
+        "toegezegd",
+    ),
+    (
+        "Omgevingsdienst",
+        "haal",
+        "Zicht op welke bedrijven zich op de terreinen vestigen",
+        1,
+        "",
+        "",
+    ),
+    (
+        "Omgevingsdienst",
+        "breng",
+        "Controle op vergunningen en naleving van milieuregels",
+        2,
+        "bevoegdheden",
+        "mogelijk",
+    ),
     ("Belastingdienst", "haal", "Signalen over witwassen via vastgoed en bedrijven", 1, "", ""),
-    ("Belastingdienst", "breng", "Fiscale controles bij verdachte ondernemingen", 2,
-     "bevoegdheden", "mogelijk"),
-    ("Expertisecentrum Ondermijning", "haal", "Lessen uit deze aanpak voor andere gemeenten", 1,
-     "", ""),
-    ("Expertisecentrum Ondermijning", "breng", "Kennis over ondermijning en hoe die aan te pakken",
-     2, "kennis_data", "toegezegd"),
+    (
+        "Belastingdienst",
+        "breng",
+        "Fiscale controles bij verdachte ondernemingen",
+        2,
+        "bevoegdheden",
+        "mogelijk",
+    ),
+    (
+        "Expertisecentrum Ondermijning",
+        "haal",
+        "Lessen uit deze aanpak voor andere gemeenten",
+        1,
+        "",
+        "",
+    ),
+    (
+        "Expertisecentrum Ondermijning",
+        "breng",
+        "Kennis over ondermijning en hoe die aan te pakken",
+        2,
+        "kennis_data",
+        "toegezegd",
+    ),
 ]
 
 # (haal of partij, breng of partij): matched on the first bijdrage of each
 KOPPELINGEN = [
     ("Politie", "haal", "Gemeente", "Coördinatie van de hele aanpak"),
     ("Gemeente", "haal", "Politie", "Overlast voorkomen op en rond de bedrijventerreinen"),
-    ("Belastingdienst", "haal", "Politie",
-     "Optreden bij de opsporing van strafbare feiten op en rond de terreinen"),
-    ("Omgevingsdienst", "haal", "Expertisecentrum Ondermijning",
-     "Kennis over ondermijning en hoe die aan te pakken"),
+    (
+        "Belastingdienst",
+        "haal",
+        "Politie",
+        "Optreden bij de opsporing van strafbare feiten op en rond de terreinen",
+    ),
+    (
+        "Omgevingsdienst",
+        "haal",
+        "Expertisecentrum Ondermijning",
+        "Kennis over ondermijning en hoe die aan te pakken",
+    ),
 ]
 
 VERVOLGSTAPPEN = [
-    ("Integrale controles op de bedrijventerreinen", "Gemeente",
-     ["Politie", "Omgevingsdienst", "Belastingdienst"]),
+    (
+        "Integrale controles op de bedrijventerreinen",
+        "Gemeente",
+        ["Politie", "Omgevingsdienst", "Belastingdienst"],
+    ),
     ("De gebiedsofficier van het Openbaar Ministerie erbij betrekken", "Politie", ["Gemeente"]),
-    ("Met de ondernemers op de terreinen een ondernemersvereniging opzetten", "Gemeente",
-     ["Expertisecentrum Ondermijning"]),
+    (
+        "Met de ondernemers op de terreinen een ondernemersvereniging opzetten",
+        "Gemeente",
+        ["Expertisecentrum Ondermijning"],
+    ),
 ]
 
 
@@ -101,7 +164,9 @@ def demo_password() -> str:
 
 
 class Command(BaseCommand):
-    help = "Create (or keep) the demo opgave of the practice story, a facilitator and an open sessie."
+    help = (
+        "Create (or keep) the demo opgave of the practice story, a facilitator and an open sessie."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -209,4 +274,3 @@ class Command(BaseCommand):
                 actor=actor,
             )
         return sessie
-

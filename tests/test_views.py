@@ -1,0 +1,181 @@
+"""The HTTP edge: pages answer who may see them, and the join link becomes a session."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from sessions import access, services
+from sessions.models import Deelnemer
+from tests import factories
+
+
+@pytest.fixture
+def partij(opgave):
+    return factories.PartijFactory(opgave=opgave, name="Politie")
+
+
+def test_home_page_explains_and_offers_login(client, db):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert b"halen/brengen" in response.content.lower()
+    assert reverse("login").encode() in response.content
+
+
+def test_pages_carry_a_strict_content_security_policy(client, db):
+    csp = client.get("/")["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "object-src 'none'" in csp and "base-uri 'none'" in csp
+
+
+def test_dashboard_needs_login(client, db):
+    response = client.get(reverse("sessions:dashboard"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_facilitator_logs_in_and_sees_only_their_opgaven(client, facilitator, opgave):
+    other = factories.OpgaveFactory(title="Andermans opgave")
+    response = client.post(
+        reverse("login"), {"username": facilitator.username, "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("sessions:dashboard"))
+    assert opgave.title in page.content.decode()
+    assert other.title not in page.content.decode()
+
+
+def test_wrong_password_shows_an_error_and_no_session(client, facilitator):
+    response = client.post(reverse("login"), {"username": facilitator.username, "password": "x"})
+    assert response.status_code == 200
+    assert b"form-errors" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("facilitator", 200), ("coordinator", 200), ("outsider", 404)]
+)
+def test_opgave_page_is_for_its_team(client, request, opgave, who, status):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(opgave.get_absolute_url()).status_code == status
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("facilitator", 200), ("coordinator", 200), ("outsider", 404)]
+)
+def test_sessie_page_is_for_its_team(client, request, sessie, who, status):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(sessie.get_absolute_url()).status_code == status
+
+
+def test_only_the_facilitator_sees_the_join_link(client, sessie, facilitator, coordinator):
+    client.force_login(facilitator)
+    assert sessie.join_token in client.get(sessie.get_absolute_url()).content.decode()
+    client.force_login(coordinator)
+    assert sessie.join_token not in client.get(sessie.get_absolute_url()).content.decode()
+
+
+def join(client, sessie, **data):
+    client.get(sessie.get_join_path())
+    return client.post(reverse("sessions:sessie_join", args=[sessie.pk]), data)
+
+
+def test_join_link_is_exchanged_for_a_session_and_leaves_the_url(client, sessie):
+    response = client.get(sessie.get_join_path())
+    assert response.status_code == 302
+    assert response["Location"] == reverse("sessions:sessie_join", args=[sessie.pk])
+    assert sessie.join_token not in response["Location"]
+    form = client.get(response["Location"])
+    assert form.status_code == 200
+    assert b'name="name"' in form.content
+    assert form["Referrer-Policy"] == "same-origin"
+
+
+def test_joining_seats_the_participant_and_opens_their_kaart(client, sessie, tafel, partij):
+    response = join(client, sessie, name="Anna", partij=partij.pk)
+    deelnemer = Deelnemer.objects.get(name="Anna")
+    assert deelnemer.partij == partij and deelnemer.tafel == tafel
+    assert response.status_code == 302
+    seat = client.get(response["Location"])
+    assert seat.status_code == 302 and seat["Location"] == tafel.get_absolute_url()
+    kaart = client.get(tafel.get_absolute_url())
+    assert kaart.status_code == 200
+    assert sessie.opgave.title in kaart.content.decode()
+
+
+def test_joining_with_a_new_partij_adds_it_to_the_opgave(client, sessie, tafel):
+    join(client, sessie, name="Bram", new_partij="Woningcorporatie")
+    assert sessie.opgave.partijen.filter(name="Woningcorporatie").exists()
+
+
+def test_join_form_without_name_or_partij_explains_and_creates_nothing(client, sessie, tafel):
+    response = join(client, sessie, name="", partij="")
+    assert response.status_code == 200
+    assert b"form-errors" in response.content
+    assert not Deelnemer.objects.exists()
+
+
+def test_join_form_without_the_link_is_refused(client, sessie):
+    response = client.get(reverse("sessions:sessie_join", args=[sessie.pk]))
+    assert response.status_code == 403
+
+
+def test_returning_participant_goes_straight_back_to_their_tafel(client, sessie, tafel, partij):
+    join(client, sessie, name="Anna", partij=partij.pk)
+    response = client.get(sessie.get_join_path())
+    follow = client.get(response["Location"])
+    assert follow["Location"] == tafel.get_absolute_url()
+    assert Deelnemer.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "text"),
+    [
+        (lambda s: services.sessie_revoke_link(sessie=s), "withdrawn"),
+        (
+            lambda s: (
+                setattr(s, "join_expires_at", timezone.now() - datetime.timedelta(1)) or s.save()
+            ),
+            "expired",
+        ),
+        (lambda s: setattr(s, "state", "gesloten") or s.save(), "closed"),
+    ],
+)
+def test_a_revoked_expired_or_closed_link_shows_a_clear_page(
+    client, sessie, change, text, settings
+):
+    settings.LANGUAGE_CODE = "en"
+    token = sessie.join_token
+    change(sessie)
+    response = client.get(
+        reverse("sessions:join", args=[sessie.pk, token]), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 410
+    assert text in response.content.decode()
+
+
+def test_a_wrong_token_is_refused(client, sessie):
+    response = client.get(reverse("sessions:join", args=[sessie.pk, "x" * 32]))
+    assert response.status_code == 410
+    assert access.SESSION_KEY not in client.session
+
+
+def test_kaart_is_refused_to_strangers_and_participants_of_other_tafels(
+    client, sessie, tafel, partij, outsider
+):
+    assert client.get(tafel.get_absolute_url()).status_code == 403
+    other_tafel = factories.TafelFactory(sessie=sessie)
+    join(client, sessie, name="Anna", partij=partij.pk)
+    assert client.get(tafel.get_absolute_url()).status_code == 200
+    assert client.get(other_tafel.get_absolute_url()).status_code == 403
+    client.force_login(outsider)
+    assert client.get(other_tafel.get_absolute_url()).status_code == 404
+
+
+def test_language_switch_without_account(client, db):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert client.get("/")["Content-Language"] == "en"
+    client.post(reverse("set_language"), {"language": "nl", "next": "/"})
+    assert client.get("/")["Content-Language"] == "nl"
