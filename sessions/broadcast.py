@@ -41,3 +41,8 @@ def sessie_changed(*, sessie_id: int, kind: str, data: dict[str, Any] | None = N
         sessie_group(sessie_id),
         {"type": "sessie.changed", "sessie_id": sessie_id, "kind": kind, "data": data or {}},
     )
+
+
+def presence_changed(*, tafel_id: int) -> None:
+    """Tell every socket of a tafel that who is present, or who edits what, changed."""
+    _send(tafel_group(tafel_id), {"type": "presence.changed", "tafel_id": tafel_id})

@@ -1,7 +1,8 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from sessions.models import Partij, Sessie
+from sessions.models import Bijdrage, OpgaveVersie, Partij, Sessie
 
 
 class JoinForm(forms.Form):
@@ -36,3 +37,108 @@ class JoinForm(forms.Form):
                 "partij", _("Choose your partij, or type its name if it is not in the list.")
             )
         return cleaned
+
+
+# The live kaart: one form per action, used by the HTTP view and the websocket consumer alike.
+
+
+def kaart_text_field(label, *, required=True) -> forms.CharField:
+    """A text of the kaart, limited by settings.HB_MAX_TEXT_LENGTH (an error, never truncated)."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=settings.HB_MAX_TEXT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class BijdrageAddForm(forms.Form):
+    partij = forms.IntegerField(widget=forms.HiddenInput)
+    soort = forms.ChoiceField(choices=Bijdrage.Soort.choices, widget=forms.HiddenInput)
+    tekst = kaart_text_field(_("Text"))
+    gewicht = forms.TypedChoiceField(
+        label=_("Weight"), choices=[(1, "1"), (2, "2"), (3, "3")], coerce=int, initial=1
+    )
+    breng_soort = forms.ChoiceField(
+        label=_("Kind"), choices=[("", "—"), *Bijdrage.BrengSoort.choices], required=False
+    )
+    toezegging = forms.ChoiceField(
+        label=_("Commitment"), choices=[("", "—"), *Bijdrage.Toezegging.choices], required=False
+    )
+
+
+class BijdrageEditForm(forms.Form):
+    id = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    tekst = kaart_text_field(_("Text"))
+    gewicht = forms.TypedChoiceField(
+        label=_("Weight"), choices=[(1, "1"), (2, "2"), (3, "3")], coerce=int
+    )
+    breng_soort = forms.ChoiceField(
+        label=_("Kind"), choices=[("", "—"), *Bijdrage.BrengSoort.choices], required=False
+    )
+    toezegging = forms.ChoiceField(
+        label=_("Commitment"), choices=[("", "—"), *Bijdrage.Toezegging.choices], required=False
+    )
+
+
+class ItemForm(forms.Form):
+    """An action on one existing item: delete it, or undo."""
+
+    id = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class BijdrageMoveForm(forms.Form):
+    id = forms.IntegerField(widget=forms.HiddenInput)
+    direction = forms.ChoiceField(choices=[("up", "up"), ("down", "down")])
+
+
+class PerspectiefForm(forms.Form):
+    partij = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    tekst = kaart_text_field(_("How does your partij see the opgave?"), required=False)
+    urgentie = forms.TypedChoiceField(
+        label=_("Urgency (1 = low, 5 = very high)"),
+        choices=[("", "—"), *[(i, str(i)) for i in range(1, 6)]],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+
+class KoppelingAddForm(forms.Form):
+    haal = forms.IntegerField(label=_("This haal"))
+    breng = forms.IntegerField(label=_("is answered by this breng"))
+
+
+class VervolgstapForm(forms.Form):
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    title = forms.CharField(label=_("Next step"), max_length=300)
+    eigenaar = forms.IntegerField(label=_("Owner"))
+    partijen = forms.CharField(required=False)
+    datum = forms.DateField(label=_("Date (optional)"), required=False)
+
+    def clean_partijen(self):
+        raw = self.data.getlist("partijen") if hasattr(self.data, "getlist") else None
+        if raw is None:
+            value = self.data.get("partijen", [])
+            raw = value if isinstance(value, list) else [value] if value else []
+        try:
+            return sorted({int(v) for v in raw if str(v).strip()})
+        except (TypeError, ValueError) as error:
+            raise forms.ValidationError(_("Unknown partij."), code="invalid") from error
+
+
+class OpgaveTextForm(forms.Form):
+    veld = forms.ChoiceField(choices=OpgaveVersie.Veld.choices, widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    tekst = kaart_text_field(_("Text"), required=False)
+
+
+class MissingPartijForm(forms.Form):
+    name = forms.CharField(label=_("Missing partij"), max_length=200)
+    toelichting = forms.CharField(
+        label=_("Why they should be at the table"), max_length=500, required=False
+    )

@@ -1,1 +1,7 @@
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from sessions.consumers import KaartConsumer
+
+websocket_urlpatterns = [
+    path("ws/tafels/<int:tafel_id>/", KaartConsumer.as_asgi()),
+]

@@ -5,9 +5,13 @@ The number of queries here does not depend on how many partijen or bijdragen a k
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext
 
 from sessions.access import Access
 from sessions.models import (
@@ -18,6 +22,7 @@ from sessions.models import (
     OpgaveVersie,
     Partij,
     Perspectief,
+    Presence,
     Sessie,
     Tafel,
     Vervolgstap,
@@ -34,6 +39,13 @@ class PartijBlock:
     halen: list[Bijdrage] = field(default_factory=list)
     brengen: list[Bijdrage] = field(default_factory=list)
 
+    @property
+    def columns(self) -> list[tuple[str, list[Bijdrage], str]]:
+        return [
+            ("haal", self.halen, gettext("Halen (interests)")),
+            ("breng", self.brengen, gettext("Brengen (contributions)")),
+        ]
+
 
 @dataclass
 class Kaart:
@@ -45,7 +57,33 @@ class Kaart:
     koppelingen: list[Koppeling]
     vervolgstappen: list[Vervolgstap]
     deelnemers: list[Deelnemer]
+    presences: list[Presence]
     seq: int
+
+    max_text: int = settings.HB_MAX_TEXT_LENGTH
+
+    @property
+    def opgave_fields(self) -> list[tuple[str, str, OpgaveVersie | None]]:
+        """The opgave's three texts in the order the method asks for them."""
+        order = ["verbindende_vraag", "ambitie", "formulering"]
+        labels = dict(OpgaveVersie.Veld.choices)
+        return [(veld, labels[veld], self.texts[veld]) for veld in order]
+
+    @property
+    def breng_soorten(self) -> list[tuple[str, str]]:
+        return Bijdrage.BrengSoort.choices
+
+    @property
+    def toezeggingen(self) -> list[tuple[str, str]]:
+        return Bijdrage.Toezegging.choices
+
+    @property
+    def halen(self) -> list[Bijdrage]:
+        return [b for block in self.blocks for b in block.halen]
+
+    @property
+    def brengen(self) -> list[Bijdrage]:
+        return [b for block in self.blocks for b in block.brengen]
 
     @property
     def aan_tafel(self) -> list[PartijBlock]:
@@ -78,6 +116,22 @@ def _perspectief_visible(perspectief: Perspectief, access: Access) -> bool:
     if perspectief.revealed or access.role in ("facilitator", "coordinator"):
         return True
     return access.deelnemer is not None and access.deelnemer.partij_id == perspectief.partij_id
+
+
+PRESENCE_TTL = datetime.timedelta(seconds=60)
+
+
+def present_at(tafel_id: int) -> list[Presence]:
+    """Who is at the tafel now: one entry per person (several tabs count once)."""
+    since = timezone.now() - PRESENCE_TTL
+    people: dict[tuple[str, str], Presence] = {}
+    for presence in Presence.objects.filter(tafel_id=tafel_id, last_seen__gte=since).order_by(
+        "name", "-last_seen"
+    ):
+        key = (presence.name, presence.partij_name)
+        if key not in people or (presence.editing and not people[key].editing):
+            people[key] = presence
+    return list(people.values())
 
 
 def kaart_for(tafel_id: int, access: Access) -> Kaart:
@@ -118,6 +172,7 @@ def kaart_for(tafel_id: int, access: Access) -> Kaart:
         )
     )
     deelnemers = list(tafel.deelnemers.filter(revoked=False).select_related("partij"))
+    presences = present_at(tafel.pk)
     last = tafel.events.order_by("-seq").values_list("seq", flat=True).first() or 0
     return Kaart(
         tafel=tafel,
@@ -128,5 +183,6 @@ def kaart_for(tafel_id: int, access: Access) -> Kaart:
         koppelingen=koppelingen,
         vervolgstappen=vervolgstappen,
         deelnemers=deelnemers,
+        presences=presences,
         seq=last,
     )

@@ -12,7 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sessions import broadcast
@@ -25,12 +26,14 @@ from sessions.models import (
     OpgaveVersie,
     Partij,
     Perspectief,
+    Presence,
     Sessie,
     Tafel,
     Team,
     Vervolgstap,
     new_join_token,
 )
+from sessions.selectors import PRESENCE_TTL
 
 
 @dataclass(frozen=True)
@@ -256,12 +259,18 @@ def deelnemer_join(
 
 
 # The kaart: every change is an event with the next sequence number ------------------------
+#
+# Each kaart change locks the tafel row first (then the item), so changes of one kaart are
+# serialised and numbered without gaps. The event's data holds what undo needs.
+
+
+def _lock(tafel: Tafel) -> None:
+    Tafel.objects.select_for_update().filter(pk=tafel.pk).first()
 
 
 def _record(*, tafel: Tafel, kind: str, data: dict[str, Any], actor: Actor) -> KaartEvent:
-    """Append an event to the tafel's log (inside the caller's transaction) and ring the bell
-    once the transaction commits."""
-    Tafel.objects.select_for_update().filter(pk=tafel.pk).first()
+    """Append an event to the tafel's log (inside the caller's transaction, tafel locked) and
+    ring the bell once the transaction commits."""
     seq = (tafel.events.aggregate(n=Max("seq"))["n"] or 0) + 1
     event = KaartEvent.objects.create(
         tafel=tafel,
@@ -292,19 +301,24 @@ def _check_room(tafel: Tafel) -> None:
         )
 
 
-def bijdrage_add(
-    *,
-    tafel: Tafel,
-    partij: Partij,
-    soort: str,
-    tekst: str,
-    gewicht: int = 1,
-    breng_soort: str = "",
-    toezegging: str = "",
-    vertrouwelijk: bool = False,
-    actor: Actor = SYSTEM,
-) -> Bijdrage:
-    _check_partij(tafel, partij)
+def _check_version(item: Any, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != item.version:
+        raise StaleEdit(current_version=item.version)
+
+
+def _item(model: type, tafel: Tafel, pk: int) -> Any:
+    """An item of this kaart, locked; an id of another kaart is treated as missing."""
+    item = model.objects.select_for_update().filter(tafel=tafel, pk=pk).first()
+    if item is None:
+        raise ValidationError(
+            _("This item no longer exists; someone may have deleted it."), code="gone"
+        )
+    return item
+
+
+def _bijdrage_fields(
+    soort: str, tekst: str, gewicht: int, breng_soort: str, toezegging: str
+) -> dict[str, Any]:
     tekst = _clean_text(tekst, field="tekst")
     if soort not in Bijdrage.Soort.values:
         raise ValidationError({"soort": _("Choose haal or breng.")}, code="invalid")
@@ -319,22 +333,159 @@ def bijdrage_add(
             raise ValidationError({"toezegging": _("Unknown commitment.")}, code="invalid")
     else:
         breng_soort = toezegging = ""
+    return {
+        "tekst": tekst,
+        "gewicht": gewicht,
+        "breng_soort": breng_soort,
+        "toezegging": toezegging,
+    }
+
+
+def bijdrage_add(
+    *,
+    tafel: Tafel,
+    partij: Partij,
+    soort: str,
+    tekst: str,
+    gewicht: int = 1,
+    breng_soort: str = "",
+    toezegging: str = "",
+    vertrouwelijk: bool = False,
+    actor: Actor = SYSTEM,
+) -> Bijdrage:
+    _check_partij(tafel, partij)
+    fields = _bijdrage_fields(soort, tekst, gewicht, breng_soort, toezegging)
     with transaction.atomic():
+        _lock(tafel)
         _check_room(tafel)
-        last = tafel.bijdragen.filter(partij=partij, soort=soort).aggregate(n=Max("position"))["n"]
+        last = tafel.bijdragen.filter(partij=partij, soort=soort).aggregate(n=Max("position"))
         bijdrage = Bijdrage.objects.create(
             tafel=tafel,
             partij=partij,
             soort=soort,
-            tekst=tekst,
-            gewicht=gewicht,
-            breng_soort=breng_soort,
-            toezegging=toezegging,
             vertrouwelijk=vertrouwelijk,
-            position=0 if last is None else last + 1,
+            position=0 if last["n"] is None else last["n"] + 1,
             author=actor.deelnemer,
+            **fields,
         )
-        _record(tafel=tafel, kind="bijdrage_added", data={"id": bijdrage.pk}, actor=actor)
+        _record(
+            tafel=tafel,
+            kind="bijdrage_added",
+            data={"id": bijdrage.pk, "partij": partij.pk, "version": 1},
+            actor=actor,
+        )
+    return bijdrage
+
+
+def bijdrage_edit(
+    *,
+    tafel: Tafel,
+    bijdrage_id: int,
+    expected_version: int | None,
+    tekst: str,
+    gewicht: int,
+    breng_soort: str = "",
+    toezegging: str = "",
+    actor: Actor = SYSTEM,
+) -> Bijdrage:
+    """Change a bijdrage; refused when it was changed since the version the editor saw."""
+    with transaction.atomic():
+        _lock(tafel)
+        bijdrage = _item(Bijdrage, tafel, bijdrage_id)
+        _check_version(bijdrage, expected_version)
+        fields = _bijdrage_fields(bijdrage.soort, tekst, gewicht, breng_soort, toezegging)
+        before = {name: getattr(bijdrage, name) for name in fields}
+        if before == fields:
+            return bijdrage
+        for name, value in fields.items():
+            setattr(bijdrage, name, value)
+        bijdrage.version += 1
+        bijdrage.save(update_fields=[*fields, "version", "updated_at"])
+        _record(
+            tafel=tafel,
+            kind="bijdrage_edited",
+            data={
+                "id": bijdrage.pk,
+                "partij": bijdrage.partij_id,
+                "version": bijdrage.version,
+                "before": before,
+            },
+            actor=actor,
+        )
+    return bijdrage
+
+
+def _bijdrage_snapshot(bijdrage: Bijdrage) -> dict[str, Any]:
+    return {
+        "partij": bijdrage.partij_id,
+        "soort": bijdrage.soort,
+        "tekst": bijdrage.tekst,
+        "gewicht": bijdrage.gewicht,
+        "breng_soort": bijdrage.breng_soort,
+        "toezegging": bijdrage.toezegging,
+        "vertrouwelijk": bijdrage.vertrouwelijk,
+        "position": bijdrage.position,
+        "author": bijdrage.author_id,
+    }
+
+
+def bijdrage_delete(
+    *, tafel: Tafel, bijdrage_id: int, expected_version: int | None = None, actor: Actor = SYSTEM
+) -> None:
+    """Delete a bijdrage and its koppelingen; refused if it changed since the deleter saw it."""
+    with transaction.atomic():
+        _lock(tafel)
+        bijdrage = _item(Bijdrage, tafel, bijdrage_id)
+        _check_version(bijdrage, expected_version)
+        koppelingen = list(
+            Koppeling.objects.filter(tafel=tafel)
+            .filter(Q(haal_id=bijdrage.pk) | Q(breng_id=bijdrage.pk))
+            .values("haal_id", "breng_id")
+        )
+        snapshot = _bijdrage_snapshot(bijdrage)
+        bijdrage.delete()
+        _record(
+            tafel=tafel,
+            kind="bijdrage_deleted",
+            data={
+                "id": bijdrage_id,
+                "partij": snapshot["partij"],
+                "snapshot": snapshot,
+                "koppelingen": [[k["haal_id"], k["breng_id"]] for k in koppelingen],
+            },
+            actor=actor,
+        )
+
+
+def bijdrage_move(
+    *, tafel: Tafel, bijdrage_id: int, direction: str, actor: Actor = SYSTEM
+) -> Bijdrage:
+    """Move a bijdrage one place up or down among the halen (or brengen) of its partij."""
+    if direction not in ("up", "down"):
+        raise ValidationError({"direction": _("Move up or down.")}, code="invalid")
+    with transaction.atomic():
+        _lock(tafel)
+        bijdrage = _item(Bijdrage, tafel, bijdrage_id)
+        siblings = list(
+            tafel.bijdragen.filter(partij_id=bijdrage.partij_id, soort=bijdrage.soort).order_by(
+                "position", "id"
+            )
+        )
+        index = next(i for i, b in enumerate(siblings) if b.pk == bijdrage.pk)
+        other = index - 1 if direction == "up" else index + 1
+        if not 0 <= other < len(siblings):
+            return bijdrage
+        siblings[index], siblings[other] = siblings[other], siblings[index]
+        for position, sibling in enumerate(siblings):
+            if sibling.position != position:
+                sibling.position = position
+                sibling.save(update_fields=["position"])
+        _record(
+            tafel=tafel,
+            kind="bijdrage_moved",
+            data={"id": bijdrage.pk, "partij": bijdrage.partij_id, "direction": direction},
+            actor=actor,
+        )
     return bijdrage
 
 
@@ -353,55 +504,113 @@ def perspectief_set(
     if urgentie is not None and urgentie not in range(1, 6):
         raise ValidationError({"urgentie": _("Urgency is 1 to 5.")}, code="invalid")
     with transaction.atomic():
+        _lock(tafel)
         perspectief = (
             Perspectief.objects.select_for_update().filter(tafel=tafel, partij=partij).first()
         )
         if perspectief is None:
             if expected_version not in (None, 0):
                 raise StaleEdit(current_version=0)
+            before = None
             perspectief = Perspectief.objects.create(
                 tafel=tafel, partij=partij, tekst=tekst, urgentie=urgentie, author=actor.deelnemer
             )
         else:
-            if expected_version is not None and expected_version != perspectief.version:
-                raise StaleEdit(current_version=perspectief.version)
+            _check_version(perspectief, expected_version)
+            before = {"tekst": perspectief.tekst, "urgentie": perspectief.urgentie}
+            if before == {"tekst": tekst, "urgentie": urgentie}:
+                return perspectief
             perspectief.tekst = tekst
             perspectief.urgentie = urgentie
             perspectief.version += 1
             perspectief.author = actor.deelnemer
             perspectief.save(update_fields=["tekst", "urgentie", "version", "author", "updated_at"])
-        _record(tafel=tafel, kind="perspectief_set", data={"id": perspectief.pk}, actor=actor)
+        _record(
+            tafel=tafel,
+            kind="perspectief_set",
+            data={
+                "id": perspectief.pk,
+                "partij": partij.pk,
+                "version": perspectief.version,
+                "before": before,
+            },
+            actor=actor,
+        )
     return perspectief
 
 
 def perspectieven_reveal(*, tafel: Tafel, actor: Actor = SYSTEM) -> int:
     """Reveal the private perspectieven of a tafel to everyone at it; returns how many."""
     with transaction.atomic():
+        _lock(tafel)
         revealed = tafel.perspectieven.filter(revealed=False).update(revealed=True)
         if revealed:
             _record(tafel=tafel, kind="perspectieven_revealed", data={}, actor=actor)
     return revealed
 
 
-def koppeling_add(
-    *, tafel: Tafel, haal: Bijdrage, breng: Bijdrage, actor: Actor = SYSTEM
-) -> Koppeling:
+def koppeling_add(*, tafel: Tafel, haal_id: int, breng_id: int, actor: Actor = SYSTEM) -> Koppeling:
     """Link a haal of one partij to a breng of another partij on the same kaart."""
-    if haal.tafel_id != tafel.pk or breng.tafel_id != tafel.pk:
-        raise ValidationError(_("Both items must be on this kaart."), code="invalid")
-    if haal.soort != Bijdrage.Soort.HAAL or breng.soort != Bijdrage.Soort.BRENG:
-        raise ValidationError(_("A koppeling links a haal to a breng."), code="invalid")
-    if haal.partij_id == breng.partij_id:
-        raise ValidationError(_("A koppeling links two different partijen."), code="same_partij")
     with transaction.atomic():
+        _lock(tafel)
+        haal = _item(Bijdrage, tafel, haal_id)
+        breng = _item(Bijdrage, tafel, breng_id)
+        if haal.soort != Bijdrage.Soort.HAAL or breng.soort != Bijdrage.Soort.BRENG:
+            raise ValidationError(_("A koppeling links a haal to a breng."), code="invalid")
+        if haal.partij_id == breng.partij_id:
+            raise ValidationError(
+                _("A koppeling links two different partijen."), code="same_partij"
+            )
         _check_room(tafel)
         if Koppeling.objects.filter(haal=haal, breng=breng).exists():
             raise ValidationError(_("These two are linked already."), code="unique")
         koppeling = Koppeling.objects.create(
             tafel=tafel, haal=haal, breng=breng, author=actor.deelnemer
         )
-        _record(tafel=tafel, kind="koppeling_added", data={"id": koppeling.pk}, actor=actor)
+        _record(
+            tafel=tafel,
+            kind="koppeling_added",
+            data={"id": koppeling.pk, "haal": haal.pk, "breng": breng.pk},
+            actor=actor,
+        )
     return koppeling
+
+
+def koppeling_delete(*, tafel: Tafel, koppeling_id: int, actor: Actor = SYSTEM) -> None:
+    with transaction.atomic():
+        _lock(tafel)
+        koppeling = _item(Koppeling, tafel, koppeling_id)
+        data = {"id": koppeling.pk, "haal": koppeling.haal_id, "breng": koppeling.breng_id}
+        koppeling.delete()
+        _record(tafel=tafel, kind="koppeling_deleted", data=data, actor=actor)
+
+
+def _vervolgstap_fields(
+    tafel: Tafel,
+    title: str,
+    eigenaar_id: int,
+    partij_ids: list[int] | tuple[int, ...],
+    datum: datetime.date | None,
+) -> dict[str, Any]:
+    title = _clean_text(title, field="title", max_length=300)
+    opgave_partijen = set(
+        Partij.objects.filter(opgave_id=tafel.sessie.opgave_id).values_list("pk", flat=True)
+    )
+    if eigenaar_id not in opgave_partijen:
+        raise ValidationError({"eigenaar": _("Choose the owner among the partijen.")})
+    partij_ids = sorted(set(partij_ids) - {eigenaar_id})
+    if not set(partij_ids) <= opgave_partijen:
+        raise ValidationError({"partijen": _("Unknown partij.")}, code="invalid")
+    return {"title": title, "eigenaar_id": eigenaar_id, "partijen": partij_ids, "datum": datum}
+
+
+def _vervolgstap_state(stap: Vervolgstap) -> dict[str, Any]:
+    return {
+        "title": stap.title,
+        "eigenaar_id": stap.eigenaar_id,
+        "partijen": sorted(p.pk for p in stap.partijen.all()),
+        "datum": stap.datum.isoformat() if stap.datum else None,
+    }
 
 
 def vervolgstap_add(
@@ -413,20 +622,401 @@ def vervolgstap_add(
     datum: datetime.date | None = None,
     actor: Actor = SYSTEM,
 ) -> Vervolgstap:
-    title = _clean_text(title, field="title", max_length=300)
-    for partij in (eigenaar, *partijen):
-        _check_partij(tafel, partij)
+    fields = _vervolgstap_fields(tafel, title, eigenaar.pk, [p.pk for p in partijen], datum)
     with transaction.atomic():
+        _lock(tafel)
         _check_room(tafel)
         last = tafel.vervolgstappen.aggregate(n=Max("position"))["n"]
+        partij_ids = fields.pop("partijen")
         stap = Vervolgstap.objects.create(
             tafel=tafel,
-            title=title,
-            eigenaar=eigenaar,
-            datum=datum,
             position=0 if last is None else last + 1,
             author=actor.deelnemer,
+            **fields,
         )
-        stap.partijen.set(partijen)
-        _record(tafel=tafel, kind="vervolgstap_added", data={"id": stap.pk}, actor=actor)
+        stap.partijen.set(partij_ids)
+        _record(
+            tafel=tafel, kind="vervolgstap_added", data={"id": stap.pk, "version": 1}, actor=actor
+        )
     return stap
+
+
+def vervolgstap_edit(
+    *,
+    tafel: Tafel,
+    vervolgstap_id: int,
+    expected_version: int | None,
+    title: str,
+    eigenaar_id: int,
+    partij_ids: list[int] | tuple[int, ...] = (),
+    datum: datetime.date | None = None,
+    actor: Actor = SYSTEM,
+) -> Vervolgstap:
+    fields = _vervolgstap_fields(tafel, title, eigenaar_id, partij_ids, datum)
+    with transaction.atomic():
+        _lock(tafel)
+        stap = _item(Vervolgstap, tafel, vervolgstap_id)
+        _check_version(stap, expected_version)
+        before = _vervolgstap_state(stap)
+        after = {**fields, "datum": datum.isoformat() if datum else None}
+        if before == after:
+            return stap
+        stap.title, stap.eigenaar_id, stap.datum = fields["title"], eigenaar_id, datum
+        stap.version += 1
+        stap.save(update_fields=["title", "eigenaar", "datum", "version"])
+        stap.partijen.set(fields["partijen"])
+        _record(
+            tafel=tafel,
+            kind="vervolgstap_edited",
+            data={"id": stap.pk, "version": stap.version, "before": before},
+            actor=actor,
+        )
+    return stap
+
+
+def vervolgstap_delete(
+    *,
+    tafel: Tafel,
+    vervolgstap_id: int,
+    expected_version: int | None = None,
+    actor: Actor = SYSTEM,
+) -> None:
+    with transaction.atomic():
+        _lock(tafel)
+        stap = _item(Vervolgstap, tafel, vervolgstap_id)
+        _check_version(stap, expected_version)
+        snapshot = {**_vervolgstap_state(stap), "position": stap.position}
+        stap.delete()
+        _record(
+            tafel=tafel,
+            kind="vervolgstap_deleted",
+            data={"id": vervolgstap_id, "snapshot": snapshot},
+            actor=actor,
+        )
+
+
+def kaart_opgave_text_set(
+    *, tafel: Tafel, veld: str, tekst: str, expected_version: int, actor: Actor = SYSTEM
+) -> OpgaveVersie:
+    """Edit the opgave's formulering, ambitie or verbindende vraag from a kaart (a new version)."""
+    with transaction.atomic():
+        _lock(tafel)
+        opgave = tafel.sessie.opgave
+        previous = opgave.versies.filter(veld=veld).order_by("-nummer").first()
+        versie = opgave_text_set(
+            opgave=opgave,
+            veld=veld,
+            tekst=tekst,
+            expected_version=expected_version,
+            sessie=tafel.sessie,
+            actor=actor,
+        )
+        _record(
+            tafel=tafel,
+            kind="opgave_text_set",
+            data={
+                "veld": veld,
+                "nummer": versie.nummer,
+                "before": previous.tekst if previous else "",
+            },
+            actor=actor,
+        )
+        sessie_id = tafel.sessie_id
+        transaction.on_commit(lambda: broadcast.sessie_changed(sessie_id=sessie_id, kind="opgave"))
+    return versie
+
+
+def kaart_partij_add_missing(
+    *, tafel: Tafel, name: str, toelichting: str = "", actor: Actor = SYSTEM
+) -> Partij:
+    """A participant notes a partij that is missing from the table (status ontbreekt)."""
+    with transaction.atomic():
+        _lock(tafel)
+        partij = partij_add(
+            opgave=tafel.sessie.opgave,
+            name=name,
+            status=Partij.Status.ONTBREEKT,
+            toelichting=_clean_text(
+                toelichting, field="toelichting", required=False, max_length=500
+            ),
+        )
+        _record(tafel=tafel, kind="partij_added", data={"id": partij.pk}, actor=actor)
+        sessie_id = tafel.sessie_id
+        transaction.on_commit(
+            lambda: broadcast.sessie_changed(sessie_id=sessie_id, kind="partijen")
+        )
+    return partij
+
+
+# Undo ---------------------------------------------------------------------------------------
+
+
+class NothingToUndo(ValidationError):
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or _("There is nothing of yours to undo."), code="nothing_to_undo")
+
+
+def _own_events(tafel: Tafel, actor: Actor):
+    events = tafel.events.exclude(kind="undone")
+    if actor.deelnemer is not None:
+        return events.filter(actor_deelnemer=actor.deelnemer)
+    if actor.user is not None:
+        return events.filter(actor_user=actor.user, actor_deelnemer__isnull=True)
+    return events.none()
+
+
+def undo_last(*, tafel: Tafel, actor: Actor) -> KaartEvent:
+    """Undo the actor's own last change on this kaart that is not undone yet.
+
+    Refused when someone else changed the item since: undo never overwrites another's work.
+    """
+    with transaction.atomic():
+        _lock(tafel)
+        undone = {e.data.get("undoes") for e in tafel.events.filter(kind="undone").only("data")}
+        event = next(
+            (e for e in _own_events(tafel, actor).order_by("-seq") if e.seq not in undone), None
+        )
+        if event is None or event.kind not in _UNDO:
+            raise NothingToUndo()
+        regions = _UNDO[event.kind](tafel, event.data)
+        return _record(
+            tafel=tafel,
+            kind="undone",
+            data={"undoes": event.seq, "kind": event.kind, **regions},
+            actor=actor,
+        )
+
+
+def _changed_since(item: Any, version: int) -> None:
+    if item.version != version:
+        raise NothingToUndo(_("Someone else changed this since; it cannot be undone."))
+
+
+def _undo_bijdrage_added(tafel: Tafel, data: dict) -> dict:
+    bijdrage = Bijdrage.objects.filter(tafel=tafel, pk=data["id"]).first()
+    if bijdrage is None:
+        raise NothingToUndo(_("This item was deleted in the meantime."))
+    _changed_since(bijdrage, data["version"])
+    bijdrage.delete()
+    return {"partij": data["partij"]}
+
+
+def _undo_bijdrage_edited(tafel: Tafel, data: dict) -> dict:
+    bijdrage = Bijdrage.objects.filter(tafel=tafel, pk=data["id"]).first()
+    if bijdrage is None:
+        raise NothingToUndo(_("This item was deleted in the meantime."))
+    _changed_since(bijdrage, data["version"])
+    for name, value in data["before"].items():
+        setattr(bijdrage, name, value)
+    bijdrage.version += 1
+    bijdrage.save(update_fields=[*data["before"], "version", "updated_at"])
+    return {"partij": data["partij"]}
+
+
+def _undo_bijdrage_deleted(tafel: Tafel, data: dict) -> dict:
+    snapshot = data["snapshot"]
+    if not Partij.objects.filter(pk=snapshot["partij"]).exists():
+        raise NothingToUndo(_("The partij of this item no longer exists."))
+    bijdrage = Bijdrage.objects.create(
+        tafel=tafel,
+        partij_id=snapshot["partij"],
+        soort=snapshot["soort"],
+        tekst=snapshot["tekst"],
+        gewicht=snapshot["gewicht"],
+        breng_soort=snapshot["breng_soort"],
+        toezegging=snapshot["toezegging"],
+        vertrouwelijk=snapshot["vertrouwelijk"],
+        position=snapshot["position"],
+        author_id=snapshot["author"]
+        if Deelnemer.objects.filter(pk=snapshot["author"]).exists()
+        else None,
+    )
+    existing = set(tafel.bijdragen.values_list("pk", flat=True))
+    for haal_id, breng_id in data["koppelingen"]:
+        haal_id = bijdrage.pk if haal_id == data["id"] else haal_id
+        breng_id = bijdrage.pk if breng_id == data["id"] else breng_id
+        if haal_id in existing and breng_id in existing:
+            Koppeling.objects.get_or_create(tafel=tafel, haal_id=haal_id, breng_id=breng_id)
+    return {"partij": snapshot["partij"], "id": bijdrage.pk}
+
+
+def _undo_bijdrage_moved(tafel: Tafel, data: dict) -> dict:
+    bijdrage = Bijdrage.objects.filter(tafel=tafel, pk=data["id"]).first()
+    if bijdrage is None:
+        raise NothingToUndo(_("This item was deleted in the meantime."))
+    siblings = list(
+        tafel.bijdragen.filter(partij_id=bijdrage.partij_id, soort=bijdrage.soort).order_by(
+            "position", "id"
+        )
+    )
+    index = next(i for i, b in enumerate(siblings) if b.pk == bijdrage.pk)
+    other = index + 1 if data["direction"] == "up" else index - 1
+    if 0 <= other < len(siblings):
+        siblings[index], siblings[other] = siblings[other], siblings[index]
+        for position, sibling in enumerate(siblings):
+            if sibling.position != position:
+                sibling.position = position
+                sibling.save(update_fields=["position"])
+    return {"partij": data["partij"]}
+
+
+def _undo_perspectief_set(tafel: Tafel, data: dict) -> dict:
+    perspectief = Perspectief.objects.filter(tafel=tafel, pk=data["id"]).first()
+    if perspectief is None:
+        raise NothingToUndo(_("This item was deleted in the meantime."))
+    _changed_since(perspectief, data["version"])
+    if data["before"] is None:
+        perspectief.delete()
+    else:
+        perspectief.tekst = data["before"]["tekst"]
+        perspectief.urgentie = data["before"]["urgentie"]
+        perspectief.version += 1
+        perspectief.save(update_fields=["tekst", "urgentie", "version", "updated_at"])
+    return {"partij": data["partij"]}
+
+
+def _undo_koppeling_added(tafel: Tafel, data: dict) -> dict:
+    deleted, _details = Koppeling.objects.filter(tafel=tafel, pk=data["id"]).delete()
+    if not deleted:
+        raise NothingToUndo(_("This item was deleted in the meantime."))
+    return {}
+
+
+def _undo_koppeling_deleted(tafel: Tafel, data: dict) -> dict:
+    if tafel.bijdragen.filter(pk__in=[data["haal"], data["breng"]]).count() != 2:
+        raise NothingToUndo(_("One of the linked items was deleted in the meantime."))
+    Koppeling.objects.get_or_create(tafel=tafel, haal_id=data["haal"], breng_id=data["breng"])
+    return {}
+
+
+def _undo_vervolgstap_added(tafel: Tafel, data: dict) -> dict:
+    stap = Vervolgstap.objects.filter(tafel=tafel, pk=data["id"]).first()
+    if stap is None:
+        raise NothingToUndo(_("This item was deleted in the meantime."))
+    _changed_since(stap, data["version"])
+    stap.delete()
+    return {}
+
+
+def _restore_vervolgstap(stap: Vervolgstap, state: dict) -> None:
+    stap.title = state["title"]
+    stap.eigenaar_id = state["eigenaar_id"]
+    stap.datum = datetime.date.fromisoformat(state["datum"]) if state["datum"] else None
+
+
+def _undo_vervolgstap_edited(tafel: Tafel, data: dict) -> dict:
+    stap = Vervolgstap.objects.filter(tafel=tafel, pk=data["id"]).first()
+    if stap is None:
+        raise NothingToUndo(_("This item was deleted in the meantime."))
+    _changed_since(stap, data["version"])
+    _restore_vervolgstap(stap, data["before"])
+    stap.version += 1
+    stap.save(update_fields=["title", "eigenaar", "datum", "version"])
+    stap.partijen.set(data["before"]["partijen"])
+    return {}
+
+
+def _undo_vervolgstap_deleted(tafel: Tafel, data: dict) -> dict:
+    snapshot = data["snapshot"]
+    stap = Vervolgstap(tafel=tafel, position=snapshot["position"])
+    _restore_vervolgstap(stap, snapshot)
+    stap.save()
+    stap.partijen.set(snapshot["partijen"])
+    return {}
+
+
+def _undo_opgave_text_set(tafel: Tafel, data: dict) -> dict:
+    opgave = tafel.sessie.opgave
+    latest = opgave.versies.filter(veld=data["veld"]).aggregate(n=Max("nummer"))["n"]
+    if latest != data["nummer"]:
+        raise NothingToUndo(_("Someone else changed this since; it cannot be undone."))
+    OpgaveVersie.objects.create(
+        opgave=opgave,
+        veld=data["veld"],
+        nummer=latest + 1,
+        tekst=data["before"],
+        sessie=tafel.sessie,
+        author_name=_("undo"),
+    )
+    sessie_id = tafel.sessie_id
+    transaction.on_commit(lambda: broadcast.sessie_changed(sessie_id=sessie_id, kind="opgave"))
+    return {"veld": data["veld"]}
+
+
+def _undo_partij_added(tafel: Tafel, data: dict) -> dict:
+    partij = Partij.objects.filter(pk=data["id"], opgave_id=tafel.sessie.opgave_id).first()
+    if partij is None:
+        raise NothingToUndo(_("This item was deleted in the meantime."))
+    if (
+        partij.deelnemers.exists()
+        or partij.bijdragen.exists()
+        or partij.vervolgstappen_eigenaar.exists()
+        or partij.vervolgstappen.exists()
+    ):
+        raise NothingToUndo(_("This partij is in use now; it cannot be undone."))
+    partij.delete()
+    sessie_id = tafel.sessie_id
+    transaction.on_commit(lambda: broadcast.sessie_changed(sessie_id=sessie_id, kind="partijen"))
+    return {}
+
+
+_UNDO = {
+    "bijdrage_added": _undo_bijdrage_added,
+    "bijdrage_edited": _undo_bijdrage_edited,
+    "bijdrage_deleted": _undo_bijdrage_deleted,
+    "bijdrage_moved": _undo_bijdrage_moved,
+    "perspectief_set": _undo_perspectief_set,
+    "koppeling_added": _undo_koppeling_added,
+    "koppeling_deleted": _undo_koppeling_deleted,
+    "vervolgstap_added": _undo_vervolgstap_added,
+    "vervolgstap_edited": _undo_vervolgstap_edited,
+    "vervolgstap_deleted": _undo_vervolgstap_deleted,
+    "opgave_text_set": _undo_opgave_text_set,
+    "partij_added": _undo_partij_added,
+}
+
+
+# Presence ---------------------------------------------------------------------------------
+
+
+def presence_join(*, tafel: Tafel, channel_name: str, actor: Actor, role: str) -> Presence:
+    now = timezone.now()
+    # Rows of connections that died without saying goodbye (a killed process) expire here.
+    Presence.objects.filter(last_seen__lt=now - PRESENCE_TTL * 5).delete()
+    presence, _created = Presence.objects.update_or_create(
+        channel_name=channel_name,
+        defaults={
+            "tafel": tafel,
+            "name": actor.name,
+            "partij_name": actor.deelnemer.partij.name if actor.deelnemer else "",
+            "role": role,
+            "last_seen": now,
+        },
+    )
+    _presence_changed(tafel.pk)
+    return presence
+
+
+def presence_touch(*, channel_name: str, editing: str | None = None) -> None:
+    """The heartbeat of a connection, and what its user is editing now ('' for nothing)."""
+    fields: dict[str, Any] = {"last_seen": timezone.now()}
+    if editing is not None:
+        fields["editing"] = editing[:100]
+    presence = Presence.objects.filter(channel_name=channel_name).first()
+    if presence is None:
+        return
+    changed = editing is not None and presence.editing != fields["editing"]
+    Presence.objects.filter(pk=presence.pk).update(**fields)
+    if changed:
+        _presence_changed(presence.tafel_id)
+
+
+def presence_leave(*, channel_name: str) -> None:
+    presence = Presence.objects.filter(channel_name=channel_name).first()
+    if presence is not None:
+        presence.delete()
+        _presence_changed(presence.tafel_id)
+
+
+def _presence_changed(tafel_id: int) -> None:
+    transaction.on_commit(lambda: broadcast.presence_changed(tafel_id=tafel_id))

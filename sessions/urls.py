@@ -11,4 +11,6 @@ urlpatterns = [
     path("j/<int:pk>/<str:token>/", views.join_link, name="join"),
     path("sessies/<int:pk>/deelnemen/", views.sessie_join, name="sessie_join"),
     path("tafels/<int:pk>/", views.kaart, name="kaart"),
+    path("tafels/<int:pk>/actie/", views.kaart_action, name="kaart_action"),
+    path("tafels/<int:pk>/sinds/", views.kaart_since, name="kaart_since"),
 ]

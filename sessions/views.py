@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from sessions import access, selectors, services
+from sessions import access, actions, fragments, selectors, services
 from sessions.forms import JoinForm
 from sessions.models import Opgave, Sessie, Tafel
 
@@ -131,13 +131,65 @@ def sessie_join(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "sessions/join.html", {"sessie": sessie, "form": form})
 
 
+def _kaart_access(request: HttpRequest, pk: int) -> tuple[Tafel, access.Access]:
+    tafel = get_object_or_404(Tafel.objects.select_related("sessie__opgave"), pk=pk)
+    return tafel, access.tafel_access(request.user, request.session, tafel)
+
+
+def _no_kaart_access(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        raise Http404
+    return render(request, "sessions/no_access.html", status=403)
+
+
 @require_safe
 def kaart(request: HttpRequest, pk: int) -> HttpResponse:
-    tafel = get_object_or_404(Tafel.objects.select_related("sessie__opgave"), pk=pk)
-    allowed = access.tafel_access(request.user, request.session, tafel)
+    tafel, allowed = _kaart_access(request, pk)
     if not allowed.can_view:
-        if not request.user.is_authenticated:
-            return render(request, "sessions/no_access.html", status=403)
-        raise Http404
-    context = {"kaart": selectors.kaart_for(tafel.pk, allowed), "access": allowed}
-    return render(request, "sessions/kaart.html", context)
+        return _no_kaart_access(request)
+    kaart = selectors.kaart_for(tafel.pk, allowed)
+    return render(request, "sessions/kaart.html", fragments.context(kaart, allowed))
+
+
+@require_POST
+def kaart_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """The HTTP fallback of the websocket: the same actions, answered with the same fragments."""
+    tafel, allowed = _kaart_access(request, pk)
+    if not allowed.can_view:
+        return _no_kaart_access(request)
+    form_id = request.headers.get("HX-Trigger", "")[:100]
+    try:
+        outcome = actions.perform(
+            request.POST,
+            tafel=tafel,
+            access=allowed,
+            actor=services.Actor(
+                user=request.user if request.user.is_authenticated else None,
+                deelnemer=allowed.deelnemer,
+            ),
+        )
+    except actions.BadMessage as error:
+        return HttpResponse(fragments.render_error(str(error), form_id=form_id), status=400)
+    if not outcome.ok:
+        html = fragments.render_error(outcome.message, form_id=form_id, conflict=outcome.conflict)
+        # 200, so htmx swaps the error and the conflict into the page.
+        return HttpResponse(html)
+    kaart = selectors.kaart_for(tafel.pk, allowed)
+    return HttpResponse(fragments.render_ack(form_id) + fragments.render_full(kaart, allowed))
+
+
+@require_safe
+def kaart_since(request: HttpRequest, pk: int) -> HttpResponse:
+    """Polling without websockets: nothing (204) while the kaart is at `seq`, else all of it."""
+    tafel, allowed = _kaart_access(request, pk)
+    if not allowed.can_view:
+        return _no_kaart_access(request)
+    try:
+        seq = int(request.GET.get("seq", ""))
+    except ValueError:
+        seq = -1
+    latest = tafel.events.order_by("-seq").values_list("seq", flat=True).first() or 0
+    if seq == latest and not request.GET.get("full"):
+        return HttpResponse(status=204)
+    kaart = selectors.kaart_for(tafel.pk, allowed)
+    return HttpResponse(fragments.render_full(kaart, allowed))

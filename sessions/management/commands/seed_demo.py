@@ -264,7 +264,7 @@ class Command(BaseCommand):
                 partij=partijen[haal_partij], soort=Bijdrage.Soort.HAAL
             ).first()
             breng = tafel.bijdragen.get(partij=partijen[breng_partij], tekst=breng_tekst)
-            services.koppeling_add(tafel=tafel, haal=haal, breng=breng, actor=actor)
+            services.koppeling_add(tafel=tafel, haal_id=haal.pk, breng_id=breng.pk, actor=actor)
         for title, eigenaar, others in VERVOLGSTAPPEN:
             services.vervolgstap_add(
                 tafel=tafel,

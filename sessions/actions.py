@@ -1,0 +1,280 @@
+"""The actions on a kaart, shared by the websocket consumer and the HTTP fallback.
+
+Each action validates its message with a Django form, checks the person may do it, and calls one
+service. The outcome says what to tell the sender; what to tell everyone is the service's
+broadcast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+from sessions import forms as kaart_forms
+from sessions import services
+from sessions.access import Access
+from sessions.models import Bijdrage, OpgaveVersie, Partij, Perspectief, Tafel, Vervolgstap
+
+MAX_FIELDS = 40
+
+
+class BadMessage(Exception):
+    """A message that is not a well-formed action: answered with an error, never applied."""
+
+
+@dataclass
+class Outcome:
+    ok: bool
+    message: str = ""
+    conflict: dict[str, Any] | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def to_querydict(payload: Any) -> QueryDict:
+    """A websocket message (JSON object of scalars and lists of scalars) as form data."""
+    if not isinstance(payload, dict):
+        raise BadMessage(_("A message must be a JSON object."))
+    if len(payload) > MAX_FIELDS:
+        raise BadMessage(_("Too many fields in one message."))
+    data = QueryDict(mutable=True)
+    for key, value in payload.items():
+        if key == "HEADERS":
+            continue
+        values = value if isinstance(value, list) else [value]
+        if len(values) > MAX_FIELDS:
+            raise BadMessage(_("Too many values in one field."))
+        for item in values:
+            if (
+                isinstance(item, bool)
+                or not isinstance(item, str | int | float)
+                and item is not None
+            ):
+                raise BadMessage(
+                    _("Field %(field)s has a value of the wrong type.") % {"field": key}
+                )
+            data.appendlist(key, "" if item is None else str(item))
+    return data
+
+
+def form_id_of(payload: dict[str, Any]) -> str:
+    """The id of the form a message came from (htmx sends it as the HX-Trigger header)."""
+    headers = payload.get("HEADERS") if isinstance(payload, dict) else None
+    trigger = headers.get("HX-Trigger") if isinstance(headers, dict) else None
+    if isinstance(trigger, str) and trigger.isascii() and len(trigger) <= 100:
+        return trigger
+    return ""
+
+
+def perform(data: QueryDict, *, tafel: Tafel, access: Access, actor: services.Actor) -> Outcome:
+    """Apply one action to the kaart of `tafel`, as `actor` with `access`."""
+    action = data.get("action", "")
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise BadMessage(_("Unknown action."))
+    tafel_field = data.get("tafel")
+    if tafel_field is not None and tafel_field != str(tafel.pk):
+        raise BadMessage(_("This message is for another tafel."))
+    if not access.can_edit:
+        return Outcome(ok=False, message=_("This kaart is read-only for you now."))
+    form_class, apply = handler
+    form = form_class(data)
+    if not form.is_valid():
+        return Outcome(
+            ok=False,
+            message=" ".join(_field_errors(form)),
+            errors={k: [str(e) for e in v] for k, v in form.errors.items()},
+        )
+    try:
+        apply(form.cleaned_data, tafel=tafel, access=access, actor=actor)
+    except services.StaleEdit as stale:
+        return Outcome(
+            ok=False,
+            message=stale.messages[0],
+            conflict=_current(action, form.cleaned_data, tafel, stale.current_version),
+        )
+    except ValidationError as error:
+        return Outcome(ok=False, message=" ".join(error.messages))
+    return Outcome(ok=True)
+
+
+def _field_errors(form: forms.Form) -> list[str]:
+    messages = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for error in errors:
+            messages.append(f"{label}: {error}" if label else str(error))
+    return messages
+
+
+def _partij(tafel: Tafel, partij_id: int) -> Partij:
+    partij = Partij.objects.filter(pk=partij_id, opgave_id=tafel.sessie.opgave_id).first()
+    if partij is None:
+        raise ValidationError(_("Unknown partij."))
+    return partij
+
+
+def _bijdrage_add(data, *, tafel, access, actor):
+    services.bijdrage_add(
+        tafel=tafel,
+        partij=_partij(tafel, data["partij"]),
+        soort=data["soort"],
+        tekst=data["tekst"],
+        gewicht=data["gewicht"],
+        breng_soort=data["breng_soort"],
+        toezegging=data["toezegging"],
+        actor=actor,
+    )
+
+
+def _bijdrage_edit(data, *, tafel, access, actor):
+    services.bijdrage_edit(
+        tafel=tafel,
+        bijdrage_id=data["id"],
+        expected_version=data["version"],
+        tekst=data["tekst"],
+        gewicht=data["gewicht"],
+        breng_soort=data["breng_soort"],
+        toezegging=data["toezegging"],
+        actor=actor,
+    )
+
+
+def _bijdrage_delete(data, *, tafel, access, actor):
+    services.bijdrage_delete(
+        tafel=tafel, bijdrage_id=data["id"], expected_version=data["version"], actor=actor
+    )
+
+
+def _bijdrage_move(data, *, tafel, access, actor):
+    services.bijdrage_move(
+        tafel=tafel, bijdrage_id=data["id"], direction=data["direction"], actor=actor
+    )
+
+
+def _perspectief_set(data, *, tafel, access, actor):
+    partij = _partij(tafel, data["partij"])
+    own = access.deelnemer is not None and access.deelnemer.partij_id == partij.pk
+    if not (own or access.role == "facilitator"):
+        raise ValidationError(_("Only the partij itself writes its perspectief."))
+    services.perspectief_set(
+        tafel=tafel,
+        partij=partij,
+        tekst=data["tekst"],
+        urgentie=data["urgentie"],
+        expected_version=data["version"],
+        actor=actor,
+    )
+
+
+def _perspectieven_reveal(data, *, tafel, access, actor):
+    if access.role != "facilitator":
+        raise ValidationError(_("Only the facilitator reveals the perspectieven."))
+    services.perspectieven_reveal(tafel=tafel, actor=actor)
+
+
+def _koppeling_add(data, *, tafel, access, actor):
+    services.koppeling_add(tafel=tafel, haal_id=data["haal"], breng_id=data["breng"], actor=actor)
+
+
+def _koppeling_delete(data, *, tafel, access, actor):
+    services.koppeling_delete(tafel=tafel, koppeling_id=data["id"], actor=actor)
+
+
+def _vervolgstap_save(data, *, tafel, access, actor):
+    if data["id"]:
+        services.vervolgstap_edit(
+            tafel=tafel,
+            vervolgstap_id=data["id"],
+            expected_version=data["version"],
+            title=data["title"],
+            eigenaar_id=data["eigenaar"],
+            partij_ids=data["partijen"],
+            datum=data["datum"],
+            actor=actor,
+        )
+    else:
+        services.vervolgstap_add(
+            tafel=tafel,
+            title=data["title"],
+            eigenaar=_partij(tafel, data["eigenaar"]),
+            partijen=[_partij(tafel, pk) for pk in data["partijen"]],
+            datum=data["datum"],
+            actor=actor,
+        )
+
+
+def _vervolgstap_delete(data, *, tafel, access, actor):
+    services.vervolgstap_delete(
+        tafel=tafel, vervolgstap_id=data["id"], expected_version=data["version"], actor=actor
+    )
+
+
+def _opgave_text(data, *, tafel, access, actor):
+    services.kaart_opgave_text_set(
+        tafel=tafel,
+        veld=data["veld"],
+        tekst=data["tekst"],
+        expected_version=data["version"],
+        actor=actor,
+    )
+
+
+def _partij_missing(data, *, tafel, access, actor):
+    services.kaart_partij_add_missing(
+        tafel=tafel, name=data["name"], toelichting=data["toelichting"], actor=actor
+    )
+
+
+def _undo(data, *, tafel, access, actor):
+    services.undo_last(tafel=tafel, actor=actor)
+
+
+class NoFieldsForm(forms.Form):
+    pass
+
+
+ACTIONS: dict[str, tuple[type[forms.Form], Callable[..., None]]] = {
+    "bijdrage_add": (kaart_forms.BijdrageAddForm, _bijdrage_add),
+    "bijdrage_edit": (kaart_forms.BijdrageEditForm, _bijdrage_edit),
+    "bijdrage_delete": (kaart_forms.ItemForm, _bijdrage_delete),
+    "bijdrage_move": (kaart_forms.BijdrageMoveForm, _bijdrage_move),
+    "perspectief_set": (kaart_forms.PerspectiefForm, _perspectief_set),
+    "perspectieven_reveal": (NoFieldsForm, _perspectieven_reveal),
+    "koppeling_add": (kaart_forms.KoppelingAddForm, _koppeling_add),
+    "koppeling_delete": (kaart_forms.ItemForm, _koppeling_delete),
+    "vervolgstap_save": (kaart_forms.VervolgstapForm, _vervolgstap_save),
+    "vervolgstap_delete": (kaart_forms.ItemForm, _vervolgstap_delete),
+    "opgave_text": (kaart_forms.OpgaveTextForm, _opgave_text),
+    "partij_missing": (kaart_forms.MissingPartijForm, _partij_missing),
+    "undo": (NoFieldsForm, _undo),
+}
+
+
+def _current(action: str, data: dict, tafel: Tafel, version: int) -> dict[str, Any]:
+    """What the item looks like now, for the sender of a stale edit."""
+    current: dict[str, Any] = {"version": version, "text": ""}
+    if action in ("bijdrage_edit", "bijdrage_delete"):
+        bijdrage = Bijdrage.objects.filter(tafel=tafel, pk=data["id"]).first()
+        current["text"] = bijdrage.tekst if bijdrage else ""
+    elif action == "perspectief_set":
+        perspectief = Perspectief.objects.filter(tafel=tafel, partij_id=data["partij"]).first()
+        if perspectief is not None:
+            current["text"] = perspectief.tekst
+            current["urgentie"] = perspectief.urgentie
+    elif action in ("vervolgstap_save", "vervolgstap_delete"):
+        stap = Vervolgstap.objects.filter(tafel=tafel, pk=data["id"]).first()
+        current["text"] = stap.title if stap else ""
+    elif action == "opgave_text":
+        versie = (
+            OpgaveVersie.objects.filter(opgave_id=tafel.sessie.opgave_id, veld=data["veld"])
+            .order_by("-nummer")
+            .first()
+        )
+        current["text"] = versie.tekst if versie else ""
+    return current

@@ -1,0 +1,290 @@
+"""The websocket edge of the live kaart: one socket per open kaart page.
+
+Protocol, limits and close codes: docs/protocol.md. The consumer is thin: it authorises through
+sessions.access, hands each message to sessions.actions, and renders regions with
+sessions.fragments. Redis only rings the bell; every push is rendered from the database.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.db import DatabaseError
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from sessions import access, actions, broadcast, fragments, selectors, services
+from sessions.models import KaartEvent, Tafel
+
+logger = logging.getLogger(__name__)
+
+# Close codes (4xxx: final, the client does not reconnect).
+CLOSE_NO_ACCESS = 4403
+CLOSE_TOO_LARGE = 4413
+CLOSE_TOO_MANY = 4429
+
+
+def _language(scope: dict[str, Any]) -> str:
+    """The language of the person's pages: their language cookie, else Accept-Language."""
+    from django.utils.translation import trans_real
+
+    supported = dict(settings.LANGUAGES)
+    code = scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
+    if code in supported:
+        return code
+    headers = dict(scope.get("headers") or [])
+    accept = headers.get(b"accept-language", b"").decode("latin-1")
+    for lang, _q in trans_real.parse_accept_lang_header(accept):
+        try:
+            return trans_real.get_supported_language_variant(lang)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
+class KaartConsumer(AsyncWebsocketConsumer):
+    """Pushes a tafel's kaart to one browser and applies the changes it sends."""
+
+    async def connect(self) -> None:
+        self.tafel_id = int(self.scope["url_route"]["kwargs"]["tafel_id"])
+        self.language = _language(self.scope)
+        self.last_seq = 0
+        self.window_start = time.monotonic()
+        self.window_count = 0
+        self.groups_joined: list[str] = []
+        await self.accept()
+        allowed, sessie_id = await self._authorise()
+        if not allowed.can_view:
+            # Accept, then close with a 4xxx code: a refused handshake looks like a network
+            # error (1006) to the browser, which would then retry forever.
+            await self.close(code=CLOSE_NO_ACCESS)
+            return
+        for group in (broadcast.tafel_group(self.tafel_id), broadcast.sessie_group(sessie_id)):
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.append(group)
+        await self._join_presence()
+        await self.send_full()
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        if self.groups_joined:
+            await database_sync_to_async(services.presence_leave)(channel_name=self.channel_name)
+
+    # Incoming -----------------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        if not self.groups_joined:
+            return
+        if bytes_data is not None:
+            await self.send_error(_("Binary messages are not accepted."))
+            return
+        if len(text_data or "") > settings.HB_WS_MAX_FRAME_BYTES:
+            await self.send_error(_("This message is too large."))
+            await self.close(code=CLOSE_TOO_LARGE)
+            return
+        verdict = self._rate()
+        if verdict == "close":
+            await self.send_error(_("Too many messages."))
+            await self.close(code=CLOSE_TOO_MANY)
+            return
+        if verdict == "refuse":
+            await self.send_error(_("Too many messages; wait a moment. This one was not applied."))
+            return
+        try:
+            payload = json.loads(text_data or "")
+        except ValueError:
+            await self.send_error(_("This message is not valid JSON."))
+            return
+        if not isinstance(payload, dict):
+            await self.send_error(_("A message must be a JSON object."))
+            return
+        action = payload.get("action")
+        if action == "ping":
+            await self._ping(payload)
+        elif action == "editing":
+            await self._editing(payload)
+        else:
+            await self.send(text_data=await self._apply(payload))
+
+    def _rate(self) -> str:
+        """Messages per connection: beyond the limit refused, far beyond it the socket closed."""
+        now = time.monotonic()
+        if now - self.window_start > 10:
+            self.window_start, self.window_count = now, 0
+        self.window_count += 1
+        limit = settings.HB_WS_MESSAGES_PER_10S
+        if self.window_count > 2 * limit:
+            return "close"
+        if self.window_count > limit:
+            return "refuse"
+        return "ok"
+
+    async def _ping(self, payload: dict[str, Any]) -> None:
+        seq = payload.get("seq")
+        latest = await self._heartbeat()
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq != latest:
+            # The client missed something (or the layer dropped a bell): the whole card again.
+            await self.send_full()
+        else:
+            await self.send(text_data=self._pong(latest))
+
+    def _pong(self, seq: int) -> str:
+        return f'<div id="kaart-pong" hx-swap-oob="true" data-seq="{seq}" hidden></div>'
+
+    async def _editing(self, payload: dict[str, Any]) -> None:
+        item = payload.get("item")
+        if not isinstance(item, str) or len(item) > 100:
+            await self.send_error(_("Unknown item."))
+            return
+        await database_sync_to_async(services.presence_touch)(
+            channel_name=self.channel_name, editing=item
+        )
+
+    @database_sync_to_async
+    def _heartbeat(self) -> int:
+        services.presence_touch(channel_name=self.channel_name)
+        return (
+            KaartEvent.objects.filter(tafel_id=self.tafel_id)
+            .order_by("-seq")
+            .values_list("seq", flat=True)
+            .first()
+            or 0
+        )
+
+    @database_sync_to_async
+    def _apply(self, payload: dict[str, Any]) -> str:
+        """One action, start to end in one thread hop: authorise, validate, apply, answer."""
+        with translation.override(self.language):
+            form_id = actions.form_id_of(payload)
+            try:
+                tafel, allowed = self._access_now()
+                if not allowed.can_view:
+                    return fragments.render_error(_("You no longer have access to this kaart."))
+                data = actions.to_querydict(payload)
+                outcome = actions.perform(
+                    data,
+                    tafel=tafel,
+                    access=allowed,
+                    actor=services.Actor(user=self._user(), deelnemer=allowed.deelnemer),
+                )
+            except actions.BadMessage as error:
+                return fragments.render_error(str(error), form_id=form_id)
+            except DatabaseError:
+                logger.exception("database error on tafel %s", self.tafel_id)
+                return fragments.render_error(
+                    _(
+                        "The change could not be saved right now; nothing was changed. "
+                        "Try again in a moment."
+                    ),
+                    form_id=form_id,
+                )
+            if outcome.ok:
+                return fragments.render_ack(form_id)
+            return fragments.render_error(
+                outcome.message, form_id=form_id, conflict=outcome.conflict
+            )
+
+    # Outgoing -----------------------------------------------------------------------------
+
+    async def send_error(self, message: str) -> None:
+        with translation.override(self.language):
+            await self.send(text_data=fragments.render_error(message))
+
+    async def send_full(self) -> None:
+        html, seq, allowed = await self._render(None)
+        if not allowed:
+            await self.close(code=CLOSE_NO_ACCESS)
+            return
+        self.last_seq = max(self.last_seq, seq)
+        await self.send(text_data=html)
+
+    async def kaart_changed(self, event: dict[str, Any]) -> None:
+        if event["seq"] <= self.last_seq:
+            return  # already sent, in a full card
+        if event["seq"] > self.last_seq + 1:
+            await self.send_full()  # a bell was lost: send the truth
+            return
+        regions = fragments.regions_for_event(event["kind"], event["data"])
+        html, seq, allowed = await self._render(regions, event=event)
+        if not allowed:
+            await self.close(code=CLOSE_NO_ACCESS)
+            return
+        self.last_seq = max(self.last_seq, event["seq"])
+        await self.send(text_data=html)
+
+    async def presence_changed(self, event: dict[str, Any]) -> None:
+        html, _seq, allowed = await self._render(["presence"])
+        if allowed:
+            await self.send(text_data=html)
+
+    async def sessie_changed(self, event: dict[str, Any]) -> None:
+        kind = event.get("kind")
+        if kind == "opgave":
+            regions = ["opgave"]
+        elif kind == "partijen":
+            regions = ["partijen", "ontbrekend", "koppelingen", "vervolgstappen"]
+        else:  # step, state, lock, access: what may be seen or done may have changed
+            regions = None
+        html, seq, allowed = await self._render(regions)
+        if not allowed:
+            await self.close(code=CLOSE_NO_ACCESS)
+            return
+        if regions is None:
+            self.last_seq = max(self.last_seq, seq)
+        await self.send(text_data=html)
+
+    @database_sync_to_async
+    def _render(self, regions, event=None) -> tuple[str, int, bool]:
+        with translation.override(self.language):
+            tafel, allowed = self._access_now()
+            if not allowed.can_view:
+                return "", 0, False
+            kaart = selectors.kaart_for(tafel.pk, allowed)
+            if regions is None:
+                return fragments.render_full(kaart, allowed), kaart.seq, True
+            html = fragments.render_regions(kaart, allowed, regions)
+            if event is not None and event.get("kind"):
+                html += fragments.render_announcement(self._actor_name(event["seq"]), event["kind"])
+            return html, kaart.seq, True
+
+    # Access -------------------------------------------------------------------------------
+
+    def _user(self):
+        user = self.scope.get("user")
+        return user if user is not None and user.is_authenticated else None
+
+    def _access_now(self) -> tuple[Tafel, access.Access]:
+        tafel = Tafel.objects.select_related("sessie__opgave").filter(pk=self.tafel_id).first()
+        if tafel is None:
+            return Tafel(pk=self.tafel_id), access.NO_ACCESS
+        return tafel, access.tafel_access(self.scope.get("user"), self.scope.get("session"), tafel)
+
+    def _actor_name(self, seq: int) -> str:
+        return (
+            KaartEvent.objects.filter(tafel_id=self.tafel_id, seq=seq)
+            .values_list("actor_name", flat=True)
+            .first()
+            or ""
+        )
+
+    @database_sync_to_async
+    def _authorise(self) -> tuple[access.Access, int | None]:
+        tafel, allowed = self._access_now()
+        return allowed, tafel.sessie_id if tafel.sessie_id else None
+
+    @database_sync_to_async
+    def _join_presence(self) -> None:
+        tafel, allowed = self._access_now()
+        services.presence_join(
+            tafel=tafel,
+            channel_name=self.channel_name,
+            actor=services.Actor(user=self._user(), deelnemer=allowed.deelnemer),
+            role=allowed.role,
+        )

@@ -1,0 +1,136 @@
+"""The live regions of the kaart page, rendered from the same partials as a fresh page.
+
+A region's root carries a stable id and hx-swap-oob, so the same HTML serves a page load, an
+htmx response and a websocket push.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from sessions.access import Access
+from sessions.selectors import Kaart
+
+KAART_TEMPLATE = "sessions/kaart.html"
+
+# Region name -> partial of the kaart page.
+PARTIALS = {
+    "stap": "stap",
+    "opgave": "opgave",
+    "partijen": "partijen",
+    "ontbrekend": "ontbrekend",
+    "koppelingen": "koppelingen",
+    "vervolgstappen": "vervolgstappen",
+    "presence": "presence",
+    "seq": "seq",
+}
+FULL_CARD = (
+    "stap",
+    "opgave",
+    "partijen",
+    "ontbrekend",
+    "koppelingen",
+    "vervolgstappen",
+    "presence",
+    "seq",
+)
+
+# Which regions a change of each kind touches ("partij" = the block of data["partij"]).
+EVENT_REGIONS: dict[str, tuple[str, ...]] = {
+    "bijdrage_added": ("partij", "koppelingen"),
+    "bijdrage_edited": ("partij", "koppelingen"),
+    "bijdrage_deleted": ("partij", "koppelingen"),
+    "bijdrage_moved": ("partij", "koppelingen"),
+    "perspectief_set": ("partij",),
+    "perspectieven_revealed": ("partijen",),
+    "koppeling_added": ("koppelingen",),
+    "koppeling_deleted": ("koppelingen",),
+    "vervolgstap_added": ("vervolgstappen",),
+    "vervolgstap_edited": ("vervolgstappen",),
+    "vervolgstap_deleted": ("vervolgstappen",),
+    "opgave_text_set": ("opgave",),
+    "partij_added": ("partijen", "ontbrekend", "koppelingen", "vervolgstappen"),
+}
+
+
+def regions_for_event(kind: str, data: dict[str, Any]) -> list[str]:
+    """The regions to push after an event; an undo touches what the undone change touched."""
+    if kind == "undone":
+        return regions_for_event(data.get("kind", ""), data)
+    regions = []
+    for region in EVENT_REGIONS.get(kind, FULL_CARD):
+        if region == "partij":
+            regions.append(f"partij:{data['partij']}")
+        else:
+            regions.append(region)
+    return [*regions, "seq"]
+
+
+def context(kaart: Kaart, access: Access) -> dict[str, Any]:
+    return {"kaart": kaart, "access": access}
+
+
+def render_regions(kaart: Kaart, access: Access, regions: Iterable[str]) -> str:
+    """The HTML of these regions for this viewer, in the given order, each with its id."""
+    ctx = context(kaart, access)
+    parts = []
+    for region in dict.fromkeys(regions):
+        if region.startswith("partij:"):
+            partij_id = int(region.split(":", 1)[1])
+            block = next((b for b in kaart.blocks if b.partij.pk == partij_id), None)
+            if block is None:  # the partij is gone: the grid renders without it
+                parts.append(render_to_string(f"{KAART_TEMPLATE}#partijen", ctx))
+            else:
+                parts.append(
+                    render_to_string("sessions/includes/partij_block.html", {**ctx, "block": block})
+                )
+        else:
+            parts.append(render_to_string(f"{KAART_TEMPLATE}#{PARTIALS[region]}", ctx))
+    return "".join(parts)
+
+
+def render_full(kaart: Kaart, access: Access) -> str:
+    return render_regions(kaart, access, FULL_CARD)
+
+
+def render_ack(form_id: str) -> str:
+    """Tells the sender its change was accepted, so the form it came from can be cleared."""
+    return render_to_string("sessions/includes/ack.html", {"form_id": form_id})
+
+
+def render_error(message: str, *, form_id: str = "", conflict: dict | None = None) -> str:
+    """An error frame: a message in the alert region, and for a stale edit the current value
+    and version inside the sender's form, whose own text stays."""
+    return render_to_string(
+        "sessions/includes/error.html",
+        {"message": message, "form_id": form_id, "conflict": conflict},
+    )
+
+
+def render_announcement(actor_name: str, kind: str) -> str:
+    """A polite, screen-reader-friendly line about someone else's change."""
+    what = ANNOUNCEMENTS.get(kind, _("changed the kaart"))
+    return render_to_string("sessions/includes/announce.html", {"actor": actor_name, "what": what})
+
+
+ANNOUNCEMENTS = {
+    "bijdrage_added": gettext_lazy("added a bijdrage"),
+    "bijdrage_edited": gettext_lazy("edited a bijdrage"),
+    "bijdrage_deleted": gettext_lazy("deleted a bijdrage"),
+    "bijdrage_moved": gettext_lazy("moved a bijdrage"),
+    "perspectief_set": gettext_lazy("wrote a perspectief"),
+    "perspectieven_revealed": gettext_lazy("revealed the perspectieven"),
+    "koppeling_added": gettext_lazy("added a koppeling"),
+    "koppeling_deleted": gettext_lazy("removed a koppeling"),
+    "vervolgstap_added": gettext_lazy("added a vervolgstap"),
+    "vervolgstap_edited": gettext_lazy("edited a vervolgstap"),
+    "vervolgstap_deleted": gettext_lazy("deleted a vervolgstap"),
+    "opgave_text_set": gettext_lazy("changed the opgave's wording"),
+    "partij_added": gettext_lazy("noted a missing partij"),
+    "undone": gettext_lazy("undid a change"),
+}

@@ -1,0 +1,347 @@
+// The live kaart in the browser: connection state, nothing lost, and a fallback to plain HTTP.
+//
+// htmx's websocket extension sends the forms (ws-send) and swaps in the fragments the server
+// pushes. This file adds what a shared card needs around that (see docs/protocol.md):
+// - the connection state on the page (connected / reconnecting / offline / over HTTP);
+// - an item someone is editing is not swapped away under the cursor: its region is swapped
+//   once the form is clean again (sent, or emptied);
+// - a heartbeat with the last sequence number seen, so a missed change fetches the whole card;
+// - where websockets are blocked, forms go over HTTP and the card is polled every 2 seconds;
+// - a warning before leaving the page with input that was not sent.
+(function () {
+  "use strict";
+
+  var root, statusEl, statusLabel, unsentEl;
+  var state = "connecting";
+  var everOpen = false;
+  var failures = 0;
+  var httpMode = false;
+  var pollTimer = null;
+  var pingTimer = null;
+  var pongTimer = null;
+  var socket = null; // htmx's socket wrapper (public interface)
+  var pending = {}; // region id -> outerHTML held back while its form is in use
+  var POLL_MS = 2000;
+  var PING_MS = 15000;
+
+  function seq() {
+    var el = document.getElementById("kaart-seq");
+    return el ? parseInt(el.getAttribute("data-seq"), 10) || 0 : 0;
+  }
+
+  function setState(next) {
+    state = next;
+    if (!statusEl) return;
+    statusEl.setAttribute("data-state", next);
+    statusLabel.textContent = statusLabel.getAttribute("data-" + next) || next;
+    updateUnsent();
+  }
+
+  // Dirty forms: the user's own input that is not sent yet ---------------------------------
+
+  function isDirty(form) {
+    var fields = form.elements;
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      if (f.type === "hidden" || f.type === "submit" || f.type === "button") continue;
+      if (f.type === "checkbox" || f.type === "radio") {
+        if (f.checked !== f.defaultChecked) return true;
+      } else if (f.tagName === "SELECT") {
+        for (var j = 0; j < f.options.length; j++) {
+          if (f.options[j].selected !== f.options[j].defaultSelected) return true;
+        }
+      } else if (f.value !== f.defaultValue) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  function busy(el) {
+    if (!el || !el.querySelectorAll) return false;
+    var forms = el.tagName === "FORM" ? [el] : el.querySelectorAll("form");
+    for (var i = 0; i < forms.length; i++) if (isDirty(forms[i])) return true;
+    return false;
+  }
+
+  function queued() {
+    return socket && socket.queue ? socket.queue.length : 0;
+  }
+
+  function updateUnsent() {
+    if (!unsentEl) return;
+    var n = queued();
+    unsentEl.hidden = n === 0;
+    unsentEl.querySelector(".count").textContent = String(n);
+  }
+
+  // Swapping without losing what someone is typing -------------------------------------------
+
+  function applyPending() {
+    Object.keys(pending).forEach(function (id) {
+      var target = document.getElementById(id);
+      if (!target) {
+        delete pending[id];
+        return;
+      }
+      if (busy(target)) return;
+      var html = pending[id];
+      delete pending[id];
+      htmx.swap(target, html, { swapStyle: "outerHTML" });
+    });
+    markEditing();
+  }
+
+  function rememberFocus(target) {
+    var active = document.activeElement;
+    if (active && active.id && target.contains(active)) return active.id;
+    return null;
+  }
+
+  document.addEventListener("htmx:oobBeforeSwap", function (evt) {
+    var target = evt.detail.target;
+    if (!target || !target.id) return;
+    if (target.id.indexOf("kaart-") === 0 && target.id !== "kaart-stap" && !target.querySelector("form")) return;
+    if (busy(target) && target.tagName !== "INPUT") {
+      // Someone is typing here: hold this region back until their form is clean again.
+      var fragment = evt.detail.fragment;
+      var node = fragment.firstElementChild || fragment;
+      pending[target.id] = node.outerHTML;
+      evt.detail.shouldSwap = false;
+      target.classList.add("has-remote-change");
+      return;
+    }
+    var focusId = rememberFocus(target);
+    if (focusId) {
+      setTimeout(function () {
+        var again = document.getElementById(focusId);
+        if (again) again.focus({ preventScroll: true });
+      }, 0);
+    }
+  });
+
+  document.addEventListener("htmx:oobAfterSwap", function (evt) {
+    var target = evt.detail.target;
+    if (target && target.id === "kaart-ack") {
+      var ack = document.getElementById("kaart-ack");
+      var formId = ack && ack.getAttribute("data-form");
+      var form = formId && document.getElementById(formId);
+      if (form && form.tagName === "FORM") {
+        form.reset();
+        var details = form.closest("details");
+        if (details && details.classList.contains("add")) details.open = false;
+        if (details && details.classList.contains("edit")) details.open = false;
+      }
+      applyPending();
+    }
+    if (target && (target.id === "kaart-presence" || target.id.indexOf("partij-") === 0)) markEditing();
+    if (target && target.id === "kaart-pong") {
+      clearTimeout(pongTimer);
+    }
+    updateUnsent();
+  });
+
+  // Who is editing what: tell the others, and show what they edit --------------------------
+
+  var editingItem = "";
+  function sendEditing(item) {
+    if (item === editingItem || httpMode || !socket) return;
+    editingItem = item;
+    socket.send(JSON.stringify({ action: "editing", item: item }));
+  }
+
+  document.addEventListener("focusin", function (evt) {
+    var form = evt.target.closest && evt.target.closest("form[data-item]");
+    sendEditing(form ? form.getAttribute("data-item") : "");
+  });
+  document.addEventListener("focusout", function () {
+    setTimeout(function () {
+      var active = document.activeElement;
+      var form = active && active.closest && active.closest("form[data-item]");
+      if (!form) sendEditing("");
+      applyPending();
+    }, 50);
+  });
+  document.addEventListener("input", function () {
+    setTimeout(applyPending, 0);
+  });
+  document.addEventListener("reset", function () {
+    setTimeout(applyPending, 0);
+  });
+
+  function markEditing() {
+    var presence = document.getElementById("kaart-presence");
+    var ids = presence ? (presence.getAttribute("data-editing") || "").split(" ") : [];
+    document.querySelectorAll(".being-edited").forEach(function (el) {
+      el.classList.remove("being-edited");
+    });
+    ids.forEach(function (id) {
+      var el = id && document.getElementById(id);
+      if (el) el.classList.add("being-edited");
+    });
+  }
+
+  // The websocket ------------------------------------------------------------------------------
+
+  function ping() {
+    if (!socket || state !== "connected") return;
+    socket.send(JSON.stringify({ action: "ping", seq: seq() }));
+    clearTimeout(pongTimer);
+    pongTimer = setTimeout(function () {
+      // No answer: the socket is dead without knowing it. Start a new one.
+      if (socket && socket.reconnect) socket.reconnect();
+    }, 10000);
+  }
+
+  document.addEventListener("htmx:wsConnecting", function () {
+    if (!httpMode) setState(everOpen ? "reconnecting" : "connecting");
+  });
+
+  document.addEventListener("htmx:wsOpen", function (evt) {
+    socket = evt.detail.socketWrapper;
+    everOpen = true;
+    failures = 0;
+    leaveHttpMode();
+    setState(navigator.onLine === false ? "offline" : "connected");
+    clearInterval(pingTimer);
+    pingTimer = setInterval(ping, PING_MS);
+  });
+
+  document.addEventListener("htmx:wsClose", function (evt) {
+    socket = evt.detail.socketWrapper || socket;
+    var code = evt.detail.event && evt.detail.event.code;
+    clearInterval(pingTimer);
+    if (code >= 4000) {
+      // Final: no access any more, or the server refused this socket.
+      setState("offline");
+      location.reload();
+      return;
+    }
+    failures += 1;
+    if (!everOpen && failures >= 2) enterHttpMode();
+    else if (!httpMode) setState(navigator.onLine === false ? "offline" : "reconnecting");
+    if ([1006, 1011, 1012, 1013].indexOf(code) < 0 && socket && socket.reconnect) {
+      // htmx retries only after an abnormal close; a server going away (1001) must be too.
+      setTimeout(socket.reconnect, 500 + Math.random() * 1500);
+    }
+  });
+
+  document.addEventListener("htmx:wsError", function () {
+    if (!everOpen && failures >= 1) enterHttpMode();
+  });
+
+  document.addEventListener("htmx:wsBeforeSend", function () {
+    setTimeout(updateUnsent, 0);
+  });
+
+  window.addEventListener("offline", function () {
+    setState("offline");
+  });
+  window.addEventListener("online", function () {
+    if (httpMode) {
+      setState("http");
+      poll(true);
+    } else if (socket && socket.reconnect && state !== "connected") {
+      socket.reconnect();
+    } else {
+      setState("connected");
+      ping();
+    }
+  });
+
+  // Plain HTTP when websockets are blocked -----------------------------------------------------
+
+  function enterHttpMode() {
+    if (httpMode) return;
+    httpMode = true;
+    setState(navigator.onLine === false ? "offline" : "http");
+    // Whatever was queued for the socket goes over HTTP instead.
+    if (socket && socket.queue) {
+      while (socket.queue.length) {
+        var item = socket.queue.shift();
+        try {
+          postValues(JSON.parse(item.message), item.sendElt);
+        } catch (e) {
+          /* a message we cannot read is not ours to resend */
+        }
+      }
+    }
+    poll(true);
+    clearInterval(pollTimer);
+    pollTimer = setInterval(poll, POLL_MS);
+  }
+
+  function leaveHttpMode() {
+    if (!httpMode) return;
+    httpMode = false;
+    clearInterval(pollTimer);
+  }
+
+  function poll(full) {
+    if (!httpMode) return;
+    var url = root.getAttribute("data-since-url") + "?seq=" + seq() + (full === true ? "&full=1" : "");
+    htmx.ajax("GET", url, { source: root, swap: "none" }).then(
+      function () {
+        if (httpMode) setState("http");
+      },
+      function () {
+        setState("offline");
+      }
+    );
+  }
+
+  function postValues(values, sourceElt) {
+    delete values.HEADERS;
+    return htmx.ajax("POST", root.getAttribute("data-action-url"), {
+      source: sourceElt && sourceElt.isConnected ? sourceElt : root,
+      values: values,
+      swap: "none",
+    });
+  }
+
+  // In HTTP mode a form goes out as an htmx request instead of over the socket.
+  document.addEventListener(
+    "submit",
+    function (evt) {
+      var form = evt.target;
+      if (!httpMode || !form.hasAttribute("ws-send")) return;
+      evt.preventDefault();
+      evt.stopImmediatePropagation();
+      htmx.ajax("POST", root.getAttribute("data-action-url"), {
+        source: form,
+        swap: "none",
+        headers: { "HX-Trigger": form.id },
+      });
+    },
+    true
+  );
+
+  // htmx answers an HTTP error with no swap; our error fragments should still be shown.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    if (evt.detail.xhr && evt.detail.xhr.status === 400) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+    }
+  });
+
+  window.addEventListener("beforeunload", function (evt) {
+    var dirty = Array.prototype.some.call(document.querySelectorAll("#kaart form"), isDirty);
+    if (dirty || queued() > 0) {
+      evt.preventDefault();
+      evt.returnValue = "";
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    root = document.getElementById("kaart");
+    if (!root) return;
+    statusEl = document.getElementById("kaart-status");
+    statusLabel = statusEl.querySelector(".label");
+    unsentEl = document.getElementById("kaart-unsent");
+    // If nothing opens within a few seconds, websockets are probably blocked here.
+    setTimeout(function () {
+      if (!everOpen) enterHttpMode();
+    }, 5000);
+    markEditing();
+  });
+})();
