@@ -57,7 +57,11 @@ class BijdrageAddForm(forms.Form):
     soort = forms.ChoiceField(choices=Bijdrage.Soort.choices, widget=forms.HiddenInput)
     tekst = kaart_text_field(_("Text"))
     gewicht = forms.TypedChoiceField(
-        label=_("Weight"), choices=[(1, "1"), (2, "2"), (3, "3")], coerce=int, initial=1
+        label=_("Weight"),
+        choices=[(1, "1"), (2, "2"), (3, "3")],
+        coerce=int,
+        required=False,
+        empty_value=1,
     )
     breng_soort = forms.ChoiceField(
         label=_("Kind"), choices=[("", "—"), *Bijdrage.BrengSoort.choices], required=False
@@ -72,7 +76,11 @@ class BijdrageEditForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     tekst = kaart_text_field(_("Text"))
     gewicht = forms.TypedChoiceField(
-        label=_("Weight"), choices=[(1, "1"), (2, "2"), (3, "3")], coerce=int
+        label=_("Weight"),
+        choices=[(1, "1"), (2, "2"), (3, "3")],
+        coerce=int,
+        required=False,
+        empty_value=1,
     )
     breng_soort = forms.ChoiceField(
         label=_("Kind"), choices=[("", "—"), *Bijdrage.BrengSoort.choices], required=False

@@ -426,6 +426,7 @@ def _bijdrage_snapshot(bijdrage: Bijdrage) -> dict[str, Any]:
         "vertrouwelijk": bijdrage.vertrouwelijk,
         "position": bijdrage.position,
         "author": bijdrage.author_id,
+        "version": bijdrage.version,
     }
 
 
@@ -685,7 +686,7 @@ def vervolgstap_delete(
         _lock(tafel)
         stap = _item(Vervolgstap, tafel, vervolgstap_id)
         _check_version(stap, expected_version)
-        snapshot = {**_vervolgstap_state(stap), "position": stap.position}
+        snapshot = {**_vervolgstap_state(stap), "position": stap.position, "version": stap.version}
         stap.delete()
         _record(
             tafel=tafel,
@@ -757,7 +758,7 @@ class NothingToUndo(ValidationError):
 
 
 def _own_events(tafel: Tafel, actor: Actor):
-    events = tafel.events.exclude(kind="undone")
+    events = tafel.events.all()
     if actor.deelnemer is not None:
         return events.filter(actor_deelnemer=actor.deelnemer)
     if actor.user is not None:
@@ -774,29 +775,45 @@ def undo_last(*, tafel: Tafel, actor: Actor) -> KaartEvent:
         _lock(tafel)
         undone = {e.data.get("undoes") for e in tafel.events.filter(kind="undone").only("data")}
         event = next(
-            (e for e in _own_events(tafel, actor).order_by("-seq") if e.seq not in undone), None
+            (
+                e
+                for e in _own_events(tafel, actor).exclude(kind="undone").order_by("-seq")
+                if e.seq not in undone
+            ),
+            None,
         )
         if event is None or event.kind not in _UNDO:
             raise NothingToUndo()
+        if _touched_by_others_since(tafel, event, actor):
+            raise NothingToUndo(_("Someone else changed this since; it cannot be undone."))
         regions = _UNDO[event.kind](tafel, event.data)
         return _record(
             tafel=tafel,
             kind="undone",
-            data={"undoes": event.seq, "kind": event.kind, **regions},
+            data={"undoes": event.seq, "kind": event.kind, "item": _item_key(event), **regions},
             actor=actor,
         )
 
 
-def _changed_since(item: Any, version: int) -> None:
-    if item.version != version:
-        raise NothingToUndo(_("Someone else changed this since; it cannot be undone."))
+def _item_key(event: KaartEvent) -> str:
+    """Which item an event changed: 'bijdrage:12', 'opgave:ambitie', ..."""
+    if event.kind == "undone":
+        return event.data.get("item", "")
+    family = event.kind.split("_", 1)[0]
+    ident = event.data.get("veld") if family == "opgave" else event.data.get("id")
+    return f"{family}:{ident}"
+
+
+def _touched_by_others_since(tafel: Tafel, event: KaartEvent, actor: Actor) -> bool:
+    key = _item_key(event)
+    later = tafel.events.filter(seq__gt=event.seq).exclude(pk__in=_own_events(tafel, actor))
+    return any(_item_key(other) == key for other in later)
 
 
 def _undo_bijdrage_added(tafel: Tafel, data: dict) -> dict:
     bijdrage = Bijdrage.objects.filter(tafel=tafel, pk=data["id"]).first()
     if bijdrage is None:
         raise NothingToUndo(_("This item was deleted in the meantime."))
-    _changed_since(bijdrage, data["version"])
     bijdrage.delete()
     return {"partij": data["partij"]}
 
@@ -805,7 +822,6 @@ def _undo_bijdrage_edited(tafel: Tafel, data: dict) -> dict:
     bijdrage = Bijdrage.objects.filter(tafel=tafel, pk=data["id"]).first()
     if bijdrage is None:
         raise NothingToUndo(_("This item was deleted in the meantime."))
-    _changed_since(bijdrage, data["version"])
     for name, value in data["before"].items():
         setattr(bijdrage, name, value)
     bijdrage.version += 1
@@ -817,7 +833,11 @@ def _undo_bijdrage_deleted(tafel: Tafel, data: dict) -> dict:
     snapshot = data["snapshot"]
     if not Partij.objects.filter(pk=snapshot["partij"]).exists():
         raise NothingToUndo(_("The partij of this item no longer exists."))
+    # The same id and version again, so the actor's earlier changes to it can be undone too.
+    same_id = not Bijdrage.objects.filter(pk=data["id"]).exists()
     bijdrage = Bijdrage.objects.create(
+        pk=data["id"] if same_id else None,
+        version=snapshot.get("version", 1),
         tafel=tafel,
         partij_id=snapshot["partij"],
         soort=snapshot["soort"],
@@ -864,7 +884,6 @@ def _undo_perspectief_set(tafel: Tafel, data: dict) -> dict:
     perspectief = Perspectief.objects.filter(tafel=tafel, pk=data["id"]).first()
     if perspectief is None:
         raise NothingToUndo(_("This item was deleted in the meantime."))
-    _changed_since(perspectief, data["version"])
     if data["before"] is None:
         perspectief.delete()
     else:
@@ -893,7 +912,6 @@ def _undo_vervolgstap_added(tafel: Tafel, data: dict) -> dict:
     stap = Vervolgstap.objects.filter(tafel=tafel, pk=data["id"]).first()
     if stap is None:
         raise NothingToUndo(_("This item was deleted in the meantime."))
-    _changed_since(stap, data["version"])
     stap.delete()
     return {}
 
@@ -908,7 +926,6 @@ def _undo_vervolgstap_edited(tafel: Tafel, data: dict) -> dict:
     stap = Vervolgstap.objects.filter(tafel=tafel, pk=data["id"]).first()
     if stap is None:
         raise NothingToUndo(_("This item was deleted in the meantime."))
-    _changed_since(stap, data["version"])
     _restore_vervolgstap(stap, data["before"])
     stap.version += 1
     stap.save(update_fields=["title", "eigenaar", "datum", "version"])
@@ -918,7 +935,13 @@ def _undo_vervolgstap_edited(tafel: Tafel, data: dict) -> dict:
 
 def _undo_vervolgstap_deleted(tafel: Tafel, data: dict) -> dict:
     snapshot = data["snapshot"]
-    stap = Vervolgstap(tafel=tafel, position=snapshot["position"])
+    same_id = not Vervolgstap.objects.filter(pk=data["id"]).exists()
+    stap = Vervolgstap(
+        pk=data["id"] if same_id else None,
+        tafel=tafel,
+        position=snapshot["position"],
+        version=snapshot.get("version", 1),
+    )
     _restore_vervolgstap(stap, snapshot)
     stap.save()
     stap.partijen.set(snapshot["partijen"])

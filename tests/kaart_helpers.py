@@ -1,0 +1,143 @@
+"""Shared set-up for the live kaart tests: a sessie with two tafels, people and their sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+
+from halenbrengen.asgi import application
+from sessions import access
+from sessions.models import Membership
+from tests import factories
+
+
+@dataclass
+class Kaarten:
+    """Tafel A with three participants and a facilitator; tafel B with one participant."""
+
+    sessie: object
+    tafel_a: object
+    tafel_b: object
+    politie: object
+    gemeente: object
+    omgevingsdienst: object
+    people: dict  # name -> session key
+    facilitator: object
+    coordinator: object
+
+
+def participant_session(deelnemer) -> str:
+    session = SessionStore()
+    access.remember_deelnemer(session, deelnemer)
+    session.create()
+    return session.session_key
+
+
+def user_session(user) -> str:
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+def make_kaarten() -> Kaarten:
+    sessie = factories.SessieFactory()
+    opgave = sessie.opgave
+    tafel_a = factories.TafelFactory(sessie=sessie, nummer=1)
+    tafel_b = factories.TafelFactory(sessie=sessie, nummer=2)
+    politie = factories.PartijFactory(opgave=opgave, name="Politie")
+    gemeente = factories.PartijFactory(opgave=opgave, name="Gemeente")
+    omgevingsdienst = factories.PartijFactory(opgave=opgave, name="Omgevingsdienst")
+    people = {}
+    for name, partij in (("anna", politie), ("bram", gemeente), ("cor", omgevingsdienst)):
+        deelnemer = factories.DeelnemerFactory(tafel=tafel_a, partij=partij, name=name.title())
+        people[name] = participant_session(deelnemer)
+    dirk = factories.DeelnemerFactory(tafel=tafel_b, partij=politie, name="Dirk")
+    people["dirk"] = participant_session(dirk)
+    facilitator = factories.MembershipFactory(
+        team=opgave.team, role=Membership.Role.FACILITATOR
+    ).user
+    coordinator = factories.MembershipFactory(
+        team=opgave.team, role=Membership.Role.COORDINATOR
+    ).user
+    people["facilitator"] = user_session(facilitator)
+    people["coordinator"] = user_session(coordinator)
+    return Kaarten(
+        sessie=sessie,
+        tafel_a=tafel_a,
+        tafel_b=tafel_b,
+        politie=politie,
+        gemeente=gemeente,
+        omgevingsdienst=omgevingsdienst,
+        people=people,
+        facilitator=facilitator,
+        coordinator=coordinator,
+    )
+
+
+class Socket:
+    """A WebsocketCommunicator over the real ASGI application, with the kaart's helpers."""
+
+    def __init__(self, tafel_id: int, session_key: str | None, origin: bytes = b"http://localhost"):
+        headers = [(b"host", b"localhost"), (b"origin", origin), (b"accept-language", b"en")]
+        if session_key:
+            headers.append((b"cookie", f"sessionid={session_key}".encode()))
+        self.comm = WebsocketCommunicator(application, f"/ws/tafels/{tafel_id}/", headers=headers)
+        self.tafel_id = tafel_id
+
+    async def open(self) -> str:
+        """Connect and return the first message: the whole card."""
+        connected, _code = await self.comm.connect()
+        assert connected
+        return await self.comm.receive_from(timeout=5)
+
+    async def send(self, form_id: str = "", **fields) -> None:
+        fields.setdefault("tafel", str(self.tafel_id))
+        payload = {**fields, "HEADERS": {"HX-Request": "true", "HX-Trigger": form_id}}
+        await self.comm.send_to(text_data=json.dumps(payload))
+
+    async def receive_until(self, needle: str, timeout: float = 5) -> str:
+        """Read messages until one contains `needle`; returns that message."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            remaining = deadline - loop.time()
+            assert remaining > 0, f"no message with {needle!r}"
+            message = await self.comm.receive_from(timeout=remaining)
+            if needle in message:
+                return message
+
+    async def drain(self, quiet: float = 0.3) -> list[str]:
+        """Read whatever is waiting (presence updates and the like)."""
+        messages = []
+        while not await self.comm.receive_nothing(timeout=quiet):
+            messages.append(await self.comm.receive_from())
+        return messages
+
+    async def close(self) -> None:
+        await self.comm.disconnect()
+
+
+def regions(html: str) -> dict[str, str]:
+    """The top-level elements with an id in a pushed message, by id, whitespace-normalised."""
+    soup = BeautifulSoup(html, "html.parser")
+    return {el["id"]: normalise(el) for el in soup.find_all(recursive=False) if el.get("id")}
+
+
+def region_of_page(page_html: str, element_id: str) -> str:
+    soup = BeautifulSoup(page_html, "html.parser")
+    element = soup.find(id=element_id)
+    assert element is not None, f"#{element_id} is not on the page"
+    return normalise(element)
+
+
+def normalise(element) -> str:
+    return " ".join(str(element).split())

@@ -1,0 +1,355 @@
+"""The websocket edge over the real router, on the in-memory and the Redis channel layer."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from halenbrengen.asgi import application
+from sessions import services
+from sessions.models import Bijdrage, KaartEvent
+from tests import factories
+from tests.kaart_helpers import Socket, make_kaarten
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def channel_layer(request, settings):
+    if request.param == "redis":
+        url = os.environ.get("REDIS_URL")
+        if not url:
+            pytest.skip("REDIS_URL is not set: the Redis channel layer runs in CI")
+        settings.CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [url], "prefix": f"test-{uuid.uuid4().hex[:8]}"},
+            }
+        }
+    else:
+        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    return request.param
+
+
+@pytest.fixture
+def kaarten(channel_layer):
+    return make_kaarten()
+
+
+async def open_all(kaarten, *names, tafel=None):
+    sockets = {}
+    for name in names:
+        t = tafel or (kaarten.tafel_b if name == "dirk" else kaarten.tafel_a)
+        sockets[name] = Socket(t.pk, kaarten.people[name])
+        await sockets[name].open()
+    for socket in sockets.values():
+        await socket.drain()
+    return sockets
+
+
+async def close_all(sockets):
+    for socket in sockets.values():
+        await socket.close()
+
+
+def events() -> int:
+    return KaartEvent.objects.count()
+
+
+async def test_a_change_reaches_the_others_at_the_tafel_and_nobody_else(kaarten):
+    sockets = await open_all(kaarten, "anna", "bram", "cor", "facilitator", "dirk")
+    await sockets["anna"].send(
+        "form-haal-add",
+        action="bijdrage_add",
+        partij=kaarten.politie.pk,
+        soort="haal",
+        tekst="Malafide bedrijven weren",
+        gewicht=2,
+    )
+    for name in ("bram", "cor", "facilitator"):
+        message = await sockets[name].receive_until("Malafide bedrijven weren")
+        assert f'id="partij-{kaarten.politie.pk}"' in message
+    ack = await sockets["anna"].receive_until("kaart-ack")
+    assert 'data-form="form-haal-add"' in ack
+    assert await sockets["dirk"].comm.receive_nothing(timeout=0.5)
+    await close_all(sockets)
+
+
+async def test_a_stale_edit_is_refused_and_the_sender_told(kaarten):
+    bijdrage = await sync_to_async(services.bijdrage_add)(
+        tafel=kaarten.tafel_a, partij=kaarten.politie, soort="haal", tekst="Eerste versie"
+    )
+    sockets = await open_all(kaarten, "anna", "bram")
+    await sockets["anna"].send(
+        "form-bijdrage",
+        action="bijdrage_edit",
+        id=bijdrage.pk,
+        version=1,
+        tekst="Anna's versie",
+        gewicht=1,
+    )
+    await sockets["bram"].receive_until("Anna&#x27;s versie")
+    # Bram still had version 1 open.
+    await sockets["bram"].send(
+        f"form-bijdrage-{bijdrage.pk}",
+        action="bijdrage_edit",
+        id=bijdrage.pk,
+        version=1,
+        tekst="Bram's versie",
+        gewicht=3,
+    )
+    refusal = await sockets["bram"].receive_until("kaart-alert")
+    assert f'id="form-bijdrage-{bijdrage.pk}-conflict"' in refusal
+    assert "Anna&#x27;s versie" in refusal  # the current value is shown
+    assert f'id="form-bijdrage-{bijdrage.pk}-version"' in refusal and 'value="2"' in refusal
+    await sync_to_async(bijdrage.refresh_from_db)()
+    assert (bijdrage.tekst, bijdrage.gewicht, bijdrage.version) == ("Anna's versie", 1, 2)
+    assert await sockets["anna"].comm.receive_nothing(timeout=0.3) or True
+    await close_all(sockets)
+
+
+async def test_a_reconnecting_client_receives_the_whole_card(kaarten):
+    sockets = await open_all(kaarten, "anna", "bram")
+    await sockets["bram"].close()
+    await sockets["anna"].send(
+        action="bijdrage_add",
+        partij=kaarten.politie.pk,
+        soort="breng",
+        tekst="Opsporing van strafbare feiten",
+        breng_soort="bevoegdheden",
+        toezegging="toegezegd",
+    )
+    await sockets["anna"].receive_until("Opsporing van strafbare feiten")
+    again = Socket(kaarten.tafel_a.pk, kaarten.people["bram"])
+    card = await again.open()
+    for region in (
+        "kaart-stap",
+        "kaart-opgave",
+        "kaart-partijen",
+        "kaart-koppelingen",
+        "kaart-vervolgstappen",
+        "kaart-ontbrekend",
+        "kaart-presence",
+        "kaart-seq",
+    ):
+        assert f'id="{region}"' in card
+    assert "Opsporing van strafbare feiten" in card
+    assert 'data-seq="1"' in card
+    await again.close()
+    await sockets["anna"].close()
+
+
+async def test_a_heartbeat_behind_the_log_gets_the_whole_card(kaarten):
+    sockets = await open_all(kaarten, "anna")
+    # A change whose bell never rang (as when the channel layer drops a message).
+    await sync_to_async(Bijdrage.objects.create)(
+        tafel=kaarten.tafel_a, partij=kaarten.politie, soort="haal", tekst="Stil toegevoegd"
+    )
+    await sync_to_async(KaartEvent.objects.create)(tafel=kaarten.tafel_a, seq=1, kind="x")
+    await sockets["anna"].comm.send_to(text_data=json.dumps({"action": "ping", "seq": 0}))
+    card = await sockets["anna"].receive_until("kaart-partijen")
+    assert "Stil toegevoegd" in card
+    await sockets["anna"].comm.send_to(text_data=json.dumps({"action": "ping", "seq": 1}))
+    pong = await sockets["anna"].receive_until("kaart-pong")
+    assert "kaart-partijen" not in pong
+    await close_all(sockets)
+
+
+MALFORMED = [
+    pytest.param("{not json", "not valid JSON", id="not-json"),
+    pytest.param("[1, 2, 3]", "must be a JSON object", id="not-an-object"),
+    pytest.param(json.dumps({"action": "drop_table"}), "Unknown action", id="unknown-action"),
+    pytest.param(
+        json.dumps({"action": "bijdrage_add", "partij": {"x": 1}}), "wrong type", id="nested-value"
+    ),
+    pytest.param(
+        json.dumps({"action": "bijdrage_add", "soort": "haal", "tekst": ""}),
+        "required",
+        id="missing-fields",
+    ),
+]
+
+
+@pytest.mark.parametrize(("frame", "error"), MALFORMED)
+async def test_malformed_messages_get_an_error_frame_and_change_nothing(kaarten, frame, error):
+    sockets = await open_all(kaarten, "anna")
+    before = await sync_to_async(events)()
+    await sockets["anna"].comm.send_to(text_data=frame)
+    reply = await sockets["anna"].receive_until("kaart-alert")
+    assert error in reply
+    assert await sync_to_async(events)() == before
+    # The consumer is still alive and serves the next message.
+    await sockets["anna"].send(
+        action="bijdrage_add", partij=kaarten.politie.pk, soort="haal", tekst="Nog steeds"
+    )
+    await sockets["anna"].receive_until("Nog steeds")
+    await close_all(sockets)
+
+
+async def test_binary_frames_are_refused(kaarten):
+    sockets = await open_all(kaarten, "anna")
+    await sockets["anna"].comm.send_to(bytes_data=b"\x00\x01")
+    assert "Binary" in await sockets["anna"].receive_until("kaart-alert")
+    await close_all(sockets)
+
+
+async def test_an_oversized_frame_is_refused_and_the_socket_closed(kaarten, settings):
+    sockets = await open_all(kaarten, "anna")
+    huge = json.dumps({"action": "bijdrage_add", "tekst": "x" * (settings.HB_WS_MAX_FRAME_BYTES)})
+    await sockets["anna"].comm.send_to(text_data=huge)
+    assert "too large" in await sockets["anna"].receive_until("kaart-alert")
+    closed = await sockets["anna"].comm.receive_output(timeout=2)
+    assert closed == {"type": "websocket.close", "code": 4413}
+    assert await sync_to_async(events)() == 0
+
+
+async def test_a_text_over_the_limit_is_refused(kaarten, settings):
+    sockets = await open_all(kaarten, "anna")
+    await sockets["anna"].send(
+        action="bijdrage_add",
+        partij=kaarten.politie.pk,
+        soort="haal",
+        tekst="x" * (settings.HB_MAX_TEXT_LENGTH + 1),
+    )
+    assert "at most" in (await sockets["anna"].receive_until("kaart-alert")).lower()
+    assert await sync_to_async(Bijdrage.objects.count)() == 0
+    await close_all(sockets)
+
+
+async def test_a_message_for_another_tafel_is_refused(kaarten):
+    sockets = await open_all(kaarten, "anna")
+    await sockets["anna"].send(
+        action="bijdrage_add",
+        tafel=str(kaarten.tafel_b.pk),
+        partij=kaarten.politie.pk,
+        soort="haal",
+        tekst="Verkeerde tafel",
+    )
+    assert "another tafel" in await sockets["anna"].receive_until("kaart-alert")
+    assert await sync_to_async(Bijdrage.objects.count)() == 0
+    await close_all(sockets)
+
+
+async def test_an_item_of_another_tafel_cannot_be_changed(kaarten):
+    other = await sync_to_async(services.bijdrage_add)(
+        tafel=kaarten.tafel_b, partij=kaarten.politie, soort="haal", tekst="Van tafel B"
+    )
+    sockets = await open_all(kaarten, "anna")
+    await sockets["anna"].send(
+        action="bijdrage_edit", id=other.pk, version=1, tekst="Overgenomen", gewicht=1
+    )
+    await sockets["anna"].receive_until("kaart-alert")
+    await sockets["anna"].send(action="bijdrage_delete", id=other.pk, version=1)
+    await sockets["anna"].receive_until("kaart-alert")
+    await sync_to_async(other.refresh_from_db)()
+    assert other.tekst == "Van tafel B"
+    await close_all(sockets)
+
+
+async def test_a_partij_of_another_opgave_cannot_be_used(kaarten):
+    stranger = await sync_to_async(factories.PartijFactory)()
+    sockets = await open_all(kaarten, "anna")
+    await sockets["anna"].send(
+        action="bijdrage_add", partij=stranger.pk, soort="haal", tekst="Sluiproute"
+    )
+    assert "Unknown partij" in await sockets["anna"].receive_until("kaart-alert")
+    assert await sync_to_async(Bijdrage.objects.count)() == 0
+    await close_all(sockets)
+
+
+async def test_without_access_the_socket_is_closed_with_4403(kaarten):
+    stranger = await sync_to_async(factories.DeelnemerFactory)()
+    from tests.kaart_helpers import participant_session
+
+    key = await sync_to_async(participant_session)(stranger)
+    for session_key in (None, key, kaarten.people["dirk"]):
+        comm = WebsocketCommunicator(
+            application,
+            f"/ws/tafels/{kaarten.tafel_a.pk}/",
+            headers=[(b"host", b"localhost"), (b"origin", b"http://localhost")]
+            + ([(b"cookie", f"sessionid={session_key}".encode())] if session_key else []),
+        )
+        connected, _ = await comm.connect()
+        assert connected
+        assert await comm.receive_output(timeout=2) == {"type": "websocket.close", "code": 4403}
+
+
+async def test_a_foreign_origin_is_refused(kaarten):
+    socket = Socket(kaarten.tafel_a.pk, kaarten.people["anna"], origin=b"https://evil.example")
+    connected, _code = await socket.comm.connect()
+    assert not connected
+
+
+async def test_a_coordinator_reads_but_cannot_change(kaarten):
+    sockets = await open_all(kaarten, "coordinator")
+    await sockets["coordinator"].send(
+        action="bijdrage_add", partij=kaarten.politie.pk, soort="haal", tekst="Mag niet"
+    )
+    assert "read-only" in await sockets["coordinator"].receive_until("kaart-alert")
+    assert await sync_to_async(Bijdrage.objects.count)() == 0
+    await close_all(sockets)
+
+
+async def test_revoking_the_link_closes_participant_sockets(kaarten):
+    sockets = await open_all(kaarten, "anna", "facilitator")
+    await sync_to_async(services.sessie_revoke_link)(sessie=kaarten.sessie)
+    closed = None
+    for _ in range(10):
+        output = await sockets["anna"].comm.receive_output(timeout=2)
+        if output["type"] == "websocket.close":
+            closed = output
+            break
+    assert closed == {"type": "websocket.close", "code": 4403}
+    await sockets["facilitator"].close()
+
+
+async def test_too_many_messages_are_refused_then_the_socket_closed(kaarten, settings):
+    settings.HB_WS_MESSAGES_PER_10S = 3
+    sockets = await open_all(kaarten, "anna")
+    for _ in range(4):
+        await sockets["anna"].comm.send_to(text_data=json.dumps({"action": "editing", "item": ""}))
+    assert "Too many messages" in await sockets["anna"].receive_until("kaart-alert")
+    for _ in range(3):
+        await sockets["anna"].comm.send_to(text_data=json.dumps({"action": "editing", "item": ""}))
+    closed = None
+    for _ in range(10):
+        output = await sockets["anna"].comm.receive_output(timeout=2)
+        if output["type"] == "websocket.close":
+            closed = output
+            break
+    assert closed == {"type": "websocket.close", "code": 4429}
+
+
+async def test_presence_shows_who_is_here_and_what_they_edit(kaarten):
+    anna = Socket(kaarten.tafel_a.pk, kaarten.people["anna"])
+    await anna.open()
+    bram = Socket(kaarten.tafel_a.pk, kaarten.people["bram"])
+    card = await bram.open()
+    assert "Anna" in card and "Bram" in card
+    await bram.comm.send_to(text_data=json.dumps({"action": "editing", "item": "bijdrage-7"}))
+    message = await anna.receive_until("bijdrage-7")
+    assert 'id="kaart-presence"' in message
+    await bram.close()
+    gone = await anna.receive_until("kaart-presence")
+    assert "Bram" not in gone
+    await anna.close()
+
+
+async def test_undo_takes_back_ones_own_last_change_only(kaarten):
+    sockets = await open_all(kaarten, "anna", "bram")
+    await sockets["anna"].send(
+        action="bijdrage_add", partij=kaarten.politie.pk, soort="haal", tekst="Van Anna"
+    )
+    await sockets["bram"].receive_until("Van Anna")
+    await sockets["bram"].send(action="undo")
+    assert "nothing of yours" in await sockets["bram"].receive_until("kaart-alert")
+    await sockets["anna"].send(action="undo")
+    message = await sockets["bram"].receive_until(f'id="partij-{kaarten.politie.pk}"')
+    assert "Van Anna" not in message
+    assert await sync_to_async(Bijdrage.objects.count)() == 0
+    await close_all(sockets)

@@ -1,0 +1,166 @@
+"""What another participant is pushed equals what a fresh page load shows them, for every kind
+of change (the verify_action idea of zulip's events system)."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.test import Client
+
+from sessions import services
+from tests.kaart_helpers import Socket, make_kaarten, region_of_page, regions
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CLIENT_ONLY = {"kaart-live", "kaart-ack", "kaart-alert", "kaart-pong"}
+
+
+def seed(k):
+    """A kaart with something of everything on it."""
+    actor = services.Actor()
+    haal = services.bijdrage_add(
+        tafel=k.tafel_a, partij=k.politie, soort="haal", tekst="Malafide weren", actor=actor
+    )
+    haal2 = services.bijdrage_add(
+        tafel=k.tafel_a, partij=k.politie, soort="haal", tekst="Tweede haal", actor=actor
+    )
+    breng = services.bijdrage_add(
+        tafel=k.tafel_a,
+        partij=k.gemeente,
+        soort="breng",
+        tekst="Coördinatie",
+        breng_soort="mensen_tijd",
+        toezegging="toegezegd",
+        actor=actor,
+    )
+    koppeling = services.koppeling_add(
+        tafel=k.tafel_a, haal_id=haal.pk, breng_id=breng.pk, actor=actor
+    )
+    stap = services.vervolgstap_add(
+        tafel=k.tafel_a,
+        title="Integrale controles",
+        eigenaar=k.gemeente,
+        partijen=[k.politie],
+        actor=actor,
+    )
+    services.perspectief_set(
+        tafel=k.tafel_a, partij=k.politie, tekst="Privé eerst", urgentie=4, actor=actor
+    )
+    return {"haal": haal, "haal2": haal2, "breng": breng, "koppeling": koppeling, "stap": stap}
+
+
+CHANGES = {
+    "bijdrage_add": lambda k, s: {
+        "action": "bijdrage_add",
+        "partij": k.politie.pk,
+        "soort": "breng",
+        "tekst": "Handhaving",
+        "breng_soort": "bevoegdheden",
+        "toezegging": "mogelijk",
+        "gewicht": 3,
+    },
+    "bijdrage_edit": lambda k, s: {
+        "action": "bijdrage_edit",
+        "id": s["haal"].pk,
+        "version": 1,
+        "tekst": "Malafide bedrijven weren",
+        "gewicht": 2,
+    },
+    "bijdrage_delete": lambda k, s: {"action": "bijdrage_delete", "id": s["haal"].pk, "version": 1},
+    "bijdrage_move": lambda k, s: {
+        "action": "bijdrage_move",
+        "id": s["haal2"].pk,
+        "direction": "up",
+    },
+    "perspectief_set": lambda k, s: {
+        "action": "perspectief_set",
+        "partij": k.politie.pk,
+        "version": 1,
+        "tekst": "Nu anders",
+        "urgentie": 5,
+    },
+    "koppeling_add": lambda k, s: {
+        "action": "koppeling_add",
+        "haal": s["haal2"].pk,
+        "breng": s["breng"].pk,
+    },
+    "koppeling_delete": lambda k, s: {"action": "koppeling_delete", "id": s["koppeling"].pk},
+    "vervolgstap_add": lambda k, s: {
+        "action": "vervolgstap_save",
+        "title": "Gebiedsofficier",
+        "eigenaar": k.politie.pk,
+        "partijen": [k.gemeente.pk, k.omgevingsdienst.pk],
+        "datum": "2027-01-15",
+    },
+    "vervolgstap_edit": lambda k, s: {
+        "action": "vervolgstap_save",
+        "id": s["stap"].pk,
+        "version": 1,
+        "title": "Integrale controles, elk kwartaal",
+        "eigenaar": k.gemeente.pk,
+        "partijen": [k.politie.pk],
+    },
+    "vervolgstap_delete": lambda k, s: {
+        "action": "vervolgstap_delete",
+        "id": s["stap"].pk,
+        "version": 1,
+    },
+    "opgave_text": lambda k, s: {
+        "action": "opgave_text",
+        "veld": "ambitie",
+        "version": 0,
+        "tekst": "Veiligheid en leefbaarheid waarborgen",
+    },
+    "partij_missing": lambda k, s: {
+        "action": "partij_missing",
+        "name": "Openbaar Ministerie",
+        "toelichting": "gebiedsofficier",
+    },
+    "undo": lambda k, s: {"action": "undo"},
+    "perspectieven_reveal": lambda k, s: {"action": "perspectieven_reveal"},
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+async def test_pushed_fragment_equals_a_fresh_page(change, settings):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    k = await sync_to_async(make_kaarten)()
+    items = await sync_to_async(seed)(k)
+    sender_name = "facilitator" if change == "perspectieven_reveal" else "anna"
+    if change == "undo":  # anna's own change first, so there is something of hers to undo
+        await sync_to_async(services.bijdrage_add)(
+            tafel=k.tafel_a,
+            partij=k.politie,
+            soort="haal",
+            tekst="Te snel",
+            actor=services.Actor(deelnemer=await sync_to_async(_deelnemer)(k, "Anna")),
+        )
+    sender = Socket(k.tafel_a.pk, k.people[sender_name])
+    await sender.open()
+    viewer = Socket(k.tafel_a.pk, k.people["bram"])
+    await viewer.open()
+    await viewer.drain()
+    await sender.drain()
+    await sender.send(f"form-{change}", **CHANGES[change](k, items))
+    pushed = await viewer.receive_until("kaart-seq")
+    page = await sync_to_async(_page)(k, "bram")
+    pushed_regions = {i: html for i, html in regions(pushed).items() if i not in CLIENT_ONLY}
+    assert len(pushed_regions) >= 2, pushed
+    for element_id, html in pushed_regions.items():
+        assert html == region_of_page(page, element_id), element_id
+    await viewer.close()
+    await sender.close()
+
+
+def _deelnemer(k, name):
+    from sessions.models import Deelnemer
+
+    return Deelnemer.objects.get(name=name, tafel=k.tafel_a)
+
+
+def _page(k, viewer_name) -> str:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["sessionid"] = k.people[viewer_name]
+    response = client.get(k.tafel_a.get_absolute_url())
+    assert response.status_code == 200
+    return response.content.decode()
