@@ -159,6 +159,7 @@ def kaart_for(tafel_id: int, access: Access) -> Kaart:
     visible_ids = {b.pk for b in bijdragen}
     for bijdrage in bijdragen:
         block = blocks[bijdrage.partij_id]
+        bijdrage.partij = block.partij  # already loaded: no query per bijdrage
         (block.brengen if bijdrage.is_breng else block.halen).append(bijdrage)
 
     koppelingen = [

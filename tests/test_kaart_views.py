@@ -1,0 +1,155 @@
+"""The kaart page and its HTTP fallback (for networks that block websockets)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from sessions import services
+from sessions.models import Bijdrage
+from tests import factories
+from tests.kaart_helpers import make_kaarten
+
+
+@pytest.fixture
+def k(db):
+    return make_kaarten()
+
+
+def as_person(client, k, name):
+    client.cookies["sessionid"] = k.people[name]
+    return client
+
+
+def post(client, kaart_tafel, form_id="form-x", **data):
+    data.setdefault("tafel", kaart_tafel.pk)
+    return client.post(
+        reverse("sessions:kaart_action", args=[kaart_tafel.pk]),
+        data,
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TRIGGER=form_id,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+
+def test_a_change_over_http_is_applied_and_answered_with_the_card(client, k):
+    as_person(client, k, "anna")
+    response = post(
+        client,
+        k.tafel_a,
+        "form-haal-add",
+        action="bijdrage_add",
+        partij=k.politie.pk,
+        soort="haal",
+        tekst="Via HTTP",
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-form="form-haal-add"' in html
+    assert "Via HTTP" in html and 'id="kaart-seq"' in html
+    assert Bijdrage.objects.get().tekst == "Via HTTP"
+
+
+def test_http_needs_the_csrf_token(k):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    as_person(client, k, "anna")
+    response = post(
+        client, k.tafel_a, action="bijdrage_add", partij=k.politie.pk, soort="haal", tekst="x"
+    )
+    assert response.status_code == 403
+    assert not Bijdrage.objects.exists()
+
+
+def test_a_stale_edit_over_http_shows_the_current_value(client, k):
+    haal = services.bijdrage_add(tafel=k.tafel_a, partij=k.politie, soort="haal", tekst="Oud")
+    services.bijdrage_edit(
+        tafel=k.tafel_a, bijdrage_id=haal.pk, expected_version=1, tekst="Nieuw", gewicht=1
+    )
+    as_person(client, k, "bram")
+    response = post(
+        client,
+        k.tafel_a,
+        f"form-bijdrage-{haal.pk}",
+        action="bijdrage_edit",
+        id=haal.pk,
+        version=1,
+        tekst="Mijn tekst",
+        gewicht=1,
+    )
+    html = response.content.decode()
+    assert f'id="form-bijdrage-{haal.pk}-conflict"' in html and "Nieuw" in html
+    haal.refresh_from_db()
+    assert haal.tekst == "Nieuw"
+
+
+def test_malformed_http_actions_are_refused(client, k):
+    as_person(client, k, "anna")
+    assert post(client, k.tafel_a, action="nonsense").status_code == 400
+    assert post(client, k.tafel_a, action="undo", tafel=k.tafel_b.pk).status_code == 400
+    assert not k.tafel_a.events.exists()
+
+
+def test_http_actions_need_access_to_the_tafel(client, k):
+    as_person(client, k, "dirk")  # sits at tafel B
+    response = post(
+        client, k.tafel_a, action="bijdrage_add", partij=k.politie.pk, soort="haal", tekst="x"
+    )
+    assert response.status_code == 403
+    assert not Bijdrage.objects.exists()
+
+
+def test_polling_answers_nothing_until_the_kaart_changes(client, k):
+    as_person(client, k, "anna")
+    url = reverse("sessions:kaart_since", args=[k.tafel_a.pk])
+    assert client.get(url, {"seq": 0}).status_code == 204
+    services.bijdrage_add(tafel=k.tafel_a, partij=k.gemeente, soort="haal", tekst="Van Bram")
+    response = client.get(url, {"seq": 0})
+    assert response.status_code == 200 and "Van Bram" in response.content.decode()
+    assert client.get(url, {"seq": 1}).status_code == 204
+
+
+def test_the_page_shows_the_step_and_what_to_do(client, k):
+    as_person(client, k, "anna")
+    html = client.get(k.tafel_a.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Step 1 of 3" in html and "perspectief" in html
+    services.sessie_set_step(sessie=k.sessie, stap=3)
+    html = client.get(k.tafel_a.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Step 3 of 3" in html
+    # Nothing of the card is hidden in another step.
+    assert 'id="kaart-partijen"' in html and 'id="kaart-opgave"' in html
+
+
+def test_a_closed_sessie_shows_a_read_only_kaart(client, k):
+    k.sessie.state = "gesloten"
+    k.sessie.save()
+    as_person(client, k, "anna")
+    html = client.get(k.tafel_a.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "closed" in html and "ws-send" not in html
+
+
+def fill(tafel, opgave, n, start=0):
+    for i in range(start, start + n):
+        partij = factories.PartijFactory(opgave=opgave, name=f"Extra {i}")
+        haal = services.bijdrage_add(tafel=tafel, partij=partij, soort="haal", tekst=f"h{i}")
+        breng = services.bijdrage_add(tafel=tafel, partij=partij, soort="breng", tekst=f"b{i}")
+        services.perspectief_set(tafel=tafel, partij=partij, tekst="p", urgentie=3)
+        services.vervolgstap_add(tafel=tafel, title=f"s{i}", eigenaar=partij, partijen=[partij])
+        if i > start:
+            services.koppeling_add(tafel=tafel, haal_id=haal.pk, breng_id=previous.pk)
+        previous = breng
+
+
+def page_queries(client, tafel) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(tafel.get_absolute_url()).status_code == 200
+    return len(queries)
+
+
+def test_the_kaart_page_query_count_does_not_grow_with_the_card(client, k):
+    client.force_login(k.facilitator)
+    fill(k.tafel_a, k.sessie.opgave, 2)
+    small = page_queries(client, k.tafel_a)
+    fill(k.tafel_a, k.sessie.opgave, 12, start=2)
+    assert page_queries(client, k.tafel_a) == small
