@@ -43,8 +43,9 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 messages: $(STAMP)
-	cd sessions && ../$(BIN)/django-admin makemessages -l nl -l en --ignore='migrations/*'
-	$(BIN)/python manage.py makemessages -l nl -l en --ignore='.venv/*' --ignore='sessions/*' --ignore='bench/*'
+	mkdir -p locale
+	$(BIN)/python manage.py makemessages -l nl -l en --no-obsolete --ignore='.venv/*' \
+		--ignore='tests/*' --ignore='bench/*' --ignore='staticfiles/*' --ignore='static/vendor/*'
 	$(BIN)/python manage.py compilemessages --ignore='.venv/*'
 
 clean:
