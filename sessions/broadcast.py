@@ -20,6 +20,11 @@ def sessie_group(sessie_id: int) -> str:
     return f"sessie.{sessie_id}"
 
 
+def watch_group(sessie_id: int) -> str:
+    """The facilitators' screens of a sessie, which follow every tafel."""
+    return f"sessie.{sessie_id}.watch"
+
+
 def _send(group: str, event: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
@@ -27,12 +32,16 @@ def _send(group: str, event: dict[str, Any]) -> None:
     async_to_sync(layer.group_send)(group, event)
 
 
-def kaart_changed(*, tafel_id: int, seq: int, kind: str, data: dict[str, Any]) -> None:
-    """Tell every socket of a tafel that its kaart changed (event `seq` of the log)."""
+def kaart_changed(
+    *, sessie_id: int, tafel_id: int, seq: int, kind: str, data: dict[str, Any]
+) -> None:
+    """Tell every socket of a tafel that its kaart changed (event `seq` of the log), and the
+    facilitators' screens that this tafel is active."""
     _send(
         tafel_group(tafel_id),
         {"type": "kaart.changed", "tafel_id": tafel_id, "seq": seq, "kind": kind, "data": data},
     )
+    _send(watch_group(sessie_id), {"type": "tafel.activity", "tafel_id": tafel_id})
 
 
 def sessie_changed(*, sessie_id: int, kind: str, data: dict[str, Any] | None = None) -> None:
@@ -43,6 +52,7 @@ def sessie_changed(*, sessie_id: int, kind: str, data: dict[str, Any] | None = N
     )
 
 
-def presence_changed(*, tafel_id: int) -> None:
+def presence_changed(*, sessie_id: int, tafel_id: int) -> None:
     """Tell every socket of a tafel that who is present, or who edits what, changed."""
     _send(tafel_group(tafel_id), {"type": "presence.changed", "tafel_id": tafel_id})
+    _send(watch_group(sessie_id), {"type": "tafel.activity", "tafel_id": tafel_id})

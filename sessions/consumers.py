@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sessions import access, actions, broadcast, fragments, selectors, services
 from sessions.models import KaartEvent, Tafel
@@ -83,27 +84,29 @@ class KaartConsumer(AsyncWebsocketConsumer):
         if not self.groups_joined:
             return
         if bytes_data is not None:
-            await self.send_error(_("Binary messages are not accepted."))
+            await self.send_error(gettext_lazy("Binary messages are not accepted."))
             return
         if len(text_data or "") > settings.HB_WS_MAX_FRAME_BYTES:
-            await self.send_error(_("This message is too large."))
+            await self.send_error(gettext_lazy("This message is too large."))
             await self.close(code=CLOSE_TOO_LARGE)
             return
         verdict = self._rate()
         if verdict == "close":
-            await self.send_error(_("Too many messages."))
+            await self.send_error(gettext_lazy("Too many messages."))
             await self.close(code=CLOSE_TOO_MANY)
             return
         if verdict == "refuse":
-            await self.send_error(_("Too many messages; wait a moment. This one was not applied."))
+            await self.send_error(
+                gettext_lazy("Too many messages; wait a moment. This one was not applied.")
+            )
             return
         try:
             payload = json.loads(text_data or "")
         except ValueError:
-            await self.send_error(_("This message is not valid JSON."))
+            await self.send_error(gettext_lazy("This message is not valid JSON."))
             return
         if not isinstance(payload, dict):
-            await self.send_error(_("A message must be a JSON object."))
+            await self.send_error(gettext_lazy("A message must be a JSON object."))
             return
         action = payload.get("action")
         if action == "ping":
@@ -141,7 +144,7 @@ class KaartConsumer(AsyncWebsocketConsumer):
     async def _editing(self, payload: dict[str, Any]) -> None:
         item = payload.get("item")
         if not isinstance(item, str) or len(item) > 100:
-            await self.send_error(_("Unknown item."))
+            await self.send_error(gettext_lazy("Unknown item."))
             return
         await database_sync_to_async(services.presence_touch)(
             channel_name=self.channel_name, editing=item
@@ -193,7 +196,8 @@ class KaartConsumer(AsyncWebsocketConsumer):
 
     # Outgoing -----------------------------------------------------------------------------
 
-    async def send_error(self, message: str) -> None:
+    async def send_error(self, message) -> None:
+        """An error frame; `message` is lazy, translated here into the person's language."""
         with translation.override(self.language):
             await self.send(text_data=fragments.render_error(message))
 
@@ -230,7 +234,11 @@ class KaartConsumer(AsyncWebsocketConsumer):
             regions = ["opgave"]
         elif kind == "partijen":
             regions = ["partijen", "ontbrekend", "koppelingen", "vervolgstappen"]
-        else:  # step, state, lock, access: what may be seen or done may have changed
+        elif kind == "timer":
+            regions = ["stap"]
+        elif kind == "deelnemers":
+            return  # someone joined the sessie: nothing on this kaart changes
+        else:  # step, state, lock, tafels, access: what may be seen or done may have changed
             regions = None
         html, seq, allowed = await self._render(regions)
         if not allowed:
@@ -288,3 +296,121 @@ class KaartConsumer(AsyncWebsocketConsumer):
             actor=services.Actor(user=self._user(), deelnemer=allowed.deelnemer),
             role=allowed.role,
         )
+
+
+class SessieConsumer(AsyncWebsocketConsumer):
+    """The control room, plenary view and waiting page of a sessie follow it live."""
+
+    async def connect(self) -> None:
+        self.sessie_id = int(self.scope["url_route"]["kwargs"]["sessie_id"])
+        self.language = _language(self.scope)
+        self.groups_joined: list[str] = []
+        await self.accept()
+        allowed = await self._access()
+        if not allowed.can_view:
+            await self.close(code=CLOSE_NO_ACCESS)
+            return
+        groups = [broadcast.sessie_group(self.sessie_id)]
+        if allowed.role in ("facilitator", "coordinator"):
+            groups.append(broadcast.watch_group(self.sessie_id))
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.append(group)
+        await self.send_room()
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        """This socket only listens; the controls are plain forms. A ping gets the room again."""
+        if text_data and len(text_data) <= 1024 and '"ping"' in text_data:
+            await self.send_room()
+
+    async def sessie_changed(self, event: dict[str, Any]) -> None:
+        await self.send_room()
+
+    async def tafel_activity(self, event: dict[str, Any]) -> None:
+        html = await self._render_tafel(event["tafel_id"])
+        if html:
+            await self.send(text_data=html)
+
+    async def send_room(self) -> None:
+        html = await self._render_room()
+        if html is None:
+            await self.close(code=CLOSE_NO_ACCESS)
+            return
+        await self.send(text_data=html)
+
+    @database_sync_to_async
+    def _access(self) -> access.Access:
+        from sessions.models import Sessie
+
+        sessie = Sessie.objects.select_related("opgave").filter(pk=self.sessie_id).first()
+        if sessie is None:
+            return access.NO_ACCESS
+        return access.sessie_access(self.scope.get("user"), self.scope.get("session"), sessie)
+
+    def _join_url(self, sessie) -> str:
+        headers = dict(self.scope.get("headers") or [])
+        host = headers.get(b"host", b"localhost").decode("latin-1")
+        scheme = "https" if self.scope.get("scheme") in ("wss", "https") else "http"
+        return f"{scheme}://{host}{sessie.get_join_path()}"
+
+    @database_sync_to_async
+    def _render_room(self) -> str | None:
+        from django.template.loader import render_to_string
+        from django.urls import reverse
+
+        from sessions.models import Sessie
+
+        with translation.override(self.language):
+            sessie = Sessie.objects.select_related("opgave__team").filter(pk=self.sessie_id).first()
+            if sessie is None:
+                return None
+            allowed = access.sessie_access(
+                self.scope.get("user"), self.scope.get("session"), sessie
+            )
+            if not allowed.can_view:
+                return None
+            if allowed.deelnemer is not None:
+                deelnemer = allowed.deelnemer
+                target = (
+                    reverse("sessions:kaart", args=[deelnemer.tafel_id])
+                    if deelnemer.tafel_id
+                    else ""
+                )
+                return render_to_string(
+                    "sessions/waiting.html#wait",
+                    {"sessie": sessie, "deelnemer": deelnemer, "target": target},
+                )
+            context = {
+                **selectors.sessie_room(sessie, allowed),
+                "join_url": self._join_url(sessie),
+                # The controls are plain POST forms: they need this browser's CSRF token.
+                "csrf_token": self.scope.get("cookies", {}).get(settings.CSRF_COOKIE_NAME, ""),
+            }
+            parts = ["status", "tafels"] + (["invite"] if allowed.can_manage else [])
+            return "".join(
+                render_to_string(f"sessions/sessie.html#{part}", context) for part in parts
+            )
+
+    @database_sync_to_async
+    def _render_tafel(self, tafel_id: int) -> str:
+        from django.template.loader import render_to_string
+
+        from sessions.models import Sessie
+
+        with translation.override(self.language):
+            sessie = Sessie.objects.select_related("opgave").filter(pk=self.sessie_id).first()
+            if sessie is None:
+                return ""
+            allowed = access.opgave_access(self.scope.get("user"), sessie.opgave)
+            if not allowed.can_view:
+                return ""
+            _tafels, overviews = selectors.tafel_overviews(sessie, allowed, [tafel_id])
+            if tafel_id not in overviews:
+                return ""
+            return render_to_string(
+                "sessions/includes/tafel_overview.html", {"overview": overviews[tafel_id]}
+            )

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from sessions.models import Bijdrage, OpgaveVersie, Partij, Sessie
+from sessions.models import Bijdrage, OpgaveVersie, Partij, Sessie, Team
 
 
 class JoinForm(forms.Form):
@@ -149,4 +149,53 @@ class MissingPartijForm(forms.Form):
     name = forms.CharField(label=_("Missing partij"), max_length=200)
     toelichting = forms.CharField(
         label=_("Why they should be at the table"), max_length=500, required=False
+    )
+
+
+# Facilitation ---------------------------------------------------------------------------------
+
+
+class OpgaveForm(forms.Form):
+    team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none())
+    title = forms.CharField(label=_("Title"), max_length=200)
+    verbindende_vraag = forms.CharField(
+        label=_("Verbindende vraag"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    ambitie = forms.CharField(
+        label=_("Ambitie"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    formulering = forms.CharField(
+        label=_("Formulering"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        if teams.count() == 1:
+            self.fields["team"].initial = teams.first()
+
+
+class PartijForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    wereld = forms.ChoiceField(label=_("World"), choices=Partij.Wereld.choices)
+    status = forms.ChoiceField(label=_("Status"), choices=Partij.Status.choices)
+    toelichting = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+
+class SessieForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    starts_at = forms.DateTimeField(
+        label=_("Starts at (optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    timer_minutes = forms.IntegerField(
+        label=_("Minutes per step on the timer"), min_value=1, max_value=240, initial=15
+    )
+    tafels = forms.IntegerField(
+        label=_("Number of tafels to start with"),
+        min_value=1,
+        max_value=30,
+        initial=1,
+        required=False,
     )

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -191,6 +192,11 @@ class Sessie(models.Model):
     join_revoked = models.BooleanField(_("join link revoked"), default=False)
     join_expires_at = models.DateTimeField(_("join link expires at"), null=True, blank=True)
     link_generation = models.PositiveIntegerField(default=1, editable=False)
+    # The step timer, authoritative on the server: running while ends_at is set, paused while
+    # remaining is set, reset when neither is.
+    timer_seconds = models.PositiveIntegerField(_("timer (seconds)"), default=15 * 60)
+    timer_ends_at = models.DateTimeField(null=True, blank=True, editable=False)
+    timer_remaining = models.PositiveIntegerField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -210,6 +216,14 @@ class Sessie(models.Model):
                 condition=Q(join_token__regex=r"^[A-Za-z0-9_-]{22,}$"),
                 name="sessie_join_token_long_enough",
             ),
+            models.CheckConstraint(
+                condition=Q(timer_ends_at__isnull=True) | Q(timer_remaining__isnull=True),
+                name="sessie_timer_running_or_paused",
+            ),
+            models.CheckConstraint(
+                condition=Q(timer_seconds__gte=10, timer_seconds__lte=4 * 3600),
+                name="sessie_timer_seconds_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -225,6 +239,19 @@ class Sessie(models.Model):
     def is_closed(self) -> bool:
         return self.state == self.State.GESLOTEN
 
+    @property
+    def timer_left(self) -> int:
+        """Seconds left on the step timer now (the full time when it was reset)."""
+        if self.timer_ends_at is not None:
+            return max(0, round((self.timer_ends_at - timezone.now()).total_seconds()))
+        if self.timer_remaining is not None:
+            return self.timer_remaining
+        return self.timer_seconds
+
+    @property
+    def timer_running(self) -> bool:
+        return self.timer_ends_at is not None
+
 
 class Tafel(models.Model):
     """A group of 3-5 participants within a sessie; each tafel fills its own kaart."""
@@ -232,6 +259,7 @@ class Tafel(models.Model):
     sessie = models.ForeignKey(Sessie, on_delete=models.CASCADE, related_name="tafels")
     nummer = models.PositiveSmallIntegerField(_("number"))
     name = models.CharField(_("name"), max_length=100, blank=True)
+    plenair = models.BooleanField(_("plenary"), default=False)
 
     class Meta:
         ordering = ["sessie", "nummer"]
@@ -240,10 +268,15 @@ class Tafel(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["sessie", "nummer"], name="tafel_unique_nummer"),
             models.CheckConstraint(condition=Q(nummer__gte=1), name="tafel_nummer_positive"),
+            models.UniqueConstraint(
+                fields=["sessie"], condition=Q(plenair=True), name="tafel_one_plenary_per_sessie"
+            ),
         ]
 
     def __str__(self) -> str:
-        return self.name or _("Table %(nummer)s") % {"nummer": self.nummer}
+        if self.plenair:
+            return self.name or str(_("Plenary kaart"))
+        return self.name or _("Tafel %(nummer)s") % {"nummer": self.nummer}
 
     def get_absolute_url(self) -> str:
         return reverse("sessions:kaart", args=[self.pk])

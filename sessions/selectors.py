@@ -103,17 +103,18 @@ def current_texts(opgave: Opgave) -> dict[str, OpgaveVersie | None]:
 
 
 def _may_see(item_vertrouwelijk: bool, author_id: int | None, access: Access) -> bool:
-    """A vertrouwelijk item is seen by the team and by its own author only."""
-    if not item_vertrouwelijk or access.role in ("facilitator", "coordinator"):
+    """A vertrouwelijk item is seen by the facilitators and by its own author only."""
+    if not item_vertrouwelijk or access.role == "facilitator":
         return True
     return access.deelnemer is not None and access.deelnemer.pk == author_id
 
 
 def _perspectief_visible(perspectief: Perspectief, access: Access) -> bool:
-    """Private until revealed: before that only the team and the partij's own people see it."""
+    """Private until revealed: before that only the facilitators and the partij's own people
+    see it."""
     if not _may_see(perspectief.vertrouwelijk, perspectief.author_id, access):
         return False
-    if perspectief.revealed or access.role in ("facilitator", "coordinator"):
+    if perspectief.revealed or access.role == "facilitator":
         return True
     return access.deelnemer is not None and access.deelnemer.partij_id == perspectief.partij_id
 
@@ -187,3 +188,88 @@ def kaart_for(tafel_id: int, access: Access) -> Kaart:
         presences=presences,
         seq=last,
     )
+
+
+RECENT = datetime.timedelta(seconds=60)
+
+
+@dataclass
+class TafelOverview:
+    tafel_id: int
+    halen: int
+    brengen: int
+    koppelingen: int
+    vervolgstappen: int
+    present: list[str]
+    last_change: datetime.datetime | None
+    latest: list[Bijdrage]
+
+    @property
+    def recent(self) -> bool:
+        return self.last_change is not None and timezone.now() - self.last_change < RECENT
+
+
+def tafel_overviews(sessie: Sessie, access: Access, tafel_ids: list[int] | None = None):
+    """A compact, live summary per tafel for the facilitators' screens (constant queries)."""
+    from django.db.models import Count, Max, Q
+
+    tafels = sessie.tafels.filter(plenair=False)
+    if tafel_ids is not None:
+        tafels = tafels.filter(pk__in=tafel_ids)
+    tafels = tafels.annotate(
+        n_halen=Count("bijdragen", filter=Q(bijdragen__soort="haal"), distinct=True),
+        n_brengen=Count("bijdragen", filter=Q(bijdragen__soort="breng"), distinct=True),
+        n_koppelingen=Count("koppelingen", distinct=True),
+        n_vervolgstappen=Count("vervolgstappen", distinct=True),
+        last_change=Max("events__created_at"),
+    )
+    ids = [t.pk for t in tafels]
+    since = timezone.now() - PRESENCE_TTL
+    present: dict[int, list[str]] = {pk: [] for pk in ids}
+    for tafel_id, name in (
+        Presence.objects.filter(tafel_id__in=ids, last_seen__gte=since)
+        .order_by("name")
+        .values_list("tafel_id", "name")
+        .distinct()
+    ):
+        if name not in present[tafel_id]:
+            present[tafel_id].append(name)
+    latest: dict[int, list[Bijdrage]] = {pk: [] for pk in ids}
+    for bijdrage in (
+        Bijdrage.objects.filter(tafel_id__in=ids).select_related("partij").order_by("-created_at")
+    ):
+        if len(latest[bijdrage.tafel_id]) < 3 and _may_see(
+            bijdrage.vertrouwelijk, bijdrage.author_id, access
+        ):
+            latest[bijdrage.tafel_id].append(bijdrage)
+    result = {}
+    for tafel in tafels:
+        result[tafel.pk] = TafelOverview(
+            tafel_id=tafel.pk,
+            halen=tafel.n_halen,
+            brengen=tafel.n_brengen,
+            koppelingen=tafel.n_koppelingen,
+            vervolgstappen=tafel.n_vervolgstappen,
+            present=present[tafel.pk],
+            last_change=tafel.last_change,
+            latest=latest[tafel.pk],
+        )
+    return list(tafels), result
+
+
+def sessie_room(sessie: Sessie, access: Access) -> dict:
+    """Everything the sessie's control room shows."""
+    tafels, overviews = tafel_overviews(sessie, access)
+    deelnemers = list(
+        sessie.deelnemers.filter(revoked=False).select_related("partij").order_by("name")
+    )
+    for tafel in tafels:
+        tafel.overview = overviews[tafel.pk]
+        tafel.seated = [d for d in deelnemers if d.tafel_id == tafel.pk]
+    return {
+        "sessie": sessie,
+        "access": access,
+        "tafels": tafels,
+        "deelnemers": deelnemers,
+        "unseated": [d for d in deelnemers if d.tafel_id is None],
+    }

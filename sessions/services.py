@@ -189,7 +189,10 @@ def sessie_set_step(*, sessie: Sessie, stap: int) -> Sessie:
     if stap not in (1, 2, 3):
         raise ValidationError({"stap": _("A sessie has steps 1, 2 and 3.")}, code="invalid")
     sessie.stap = stap
-    sessie.save(update_fields=["stap"])
+    # Each step has its own timer: a new step starts with the timer reset.
+    sessie.timer_ends_at = None
+    sessie.timer_remaining = None
+    sessie.save(update_fields=["stap", "timer_ends_at", "timer_remaining"])
     transaction.on_commit(
         lambda: broadcast.sessie_changed(sessie_id=sessie.pk, kind="step", data={"stap": stap})
     )
@@ -249,13 +252,15 @@ def deelnemer_join(
         elif partij.opgave_id != sessie.opgave_id:
             raise ValidationError({"partij": _("This partij belongs to another opgave.")})
         tafel = sessie.tafels.annotate(n=Count("deelnemers")).order_by("n", "nummer").first()
-        return Deelnemer.objects.create(
+        deelnemer = Deelnemer.objects.create(
             sessie=sessie,
             tafel=tafel,
             partij=partij,
             name=name,
             link_generation=sessie.link_generation,
         )
+        _sessie_changed(sessie, "deelnemers")
+        return deelnemer
 
 
 # The kaart: every change is an event with the next sequence number ------------------------
@@ -282,7 +287,9 @@ def _record(*, tafel: Tafel, kind: str, data: dict[str, Any], actor: Actor) -> K
         actor_deelnemer=actor.deelnemer,
     )
     transaction.on_commit(
-        lambda: broadcast.kaart_changed(tafel_id=tafel.pk, seq=seq, kind=kind, data=data)
+        lambda: broadcast.kaart_changed(
+            sessie_id=tafel.sessie_id, tafel_id=tafel.pk, seq=seq, kind=kind, data=data
+        )
     )
     return event
 
@@ -786,7 +793,7 @@ def undo_last(*, tafel: Tafel, actor: Actor) -> KaartEvent:
             raise NothingToUndo()
         if _touched_by_others_since(tafel, event, actor):
             raise NothingToUndo(_("Someone else changed this since; it cannot be undone."))
-        regions = _UNDO[event.kind](tafel, event.data)
+        regions = _UNDO[event.kind](tafel, event.data, actor)
         return _record(
             tafel=tafel,
             kind="undone",
@@ -810,7 +817,7 @@ def _touched_by_others_since(tafel: Tafel, event: KaartEvent, actor: Actor) -> b
     return any(_item_key(other) == key for other in later)
 
 
-def _undo_bijdrage_added(tafel: Tafel, data: dict) -> dict:
+def _undo_bijdrage_added(tafel: Tafel, data: dict, actor: Actor) -> dict:
     bijdrage = Bijdrage.objects.filter(tafel=tafel, pk=data["id"]).first()
     if bijdrage is None:
         raise NothingToUndo(_("This item was deleted in the meantime."))
@@ -818,7 +825,7 @@ def _undo_bijdrage_added(tafel: Tafel, data: dict) -> dict:
     return {"partij": data["partij"]}
 
 
-def _undo_bijdrage_edited(tafel: Tafel, data: dict) -> dict:
+def _undo_bijdrage_edited(tafel: Tafel, data: dict, actor: Actor) -> dict:
     bijdrage = Bijdrage.objects.filter(tafel=tafel, pk=data["id"]).first()
     if bijdrage is None:
         raise NothingToUndo(_("This item was deleted in the meantime."))
@@ -829,7 +836,7 @@ def _undo_bijdrage_edited(tafel: Tafel, data: dict) -> dict:
     return {"partij": data["partij"]}
 
 
-def _undo_bijdrage_deleted(tafel: Tafel, data: dict) -> dict:
+def _undo_bijdrage_deleted(tafel: Tafel, data: dict, actor: Actor) -> dict:
     snapshot = data["snapshot"]
     if not Partij.objects.filter(pk=snapshot["partij"]).exists():
         raise NothingToUndo(_("The partij of this item no longer exists."))
@@ -860,7 +867,7 @@ def _undo_bijdrage_deleted(tafel: Tafel, data: dict) -> dict:
     return {"partij": snapshot["partij"], "id": bijdrage.pk}
 
 
-def _undo_bijdrage_moved(tafel: Tafel, data: dict) -> dict:
+def _undo_bijdrage_moved(tafel: Tafel, data: dict, actor: Actor) -> dict:
     bijdrage = Bijdrage.objects.filter(tafel=tafel, pk=data["id"]).first()
     if bijdrage is None:
         raise NothingToUndo(_("This item was deleted in the meantime."))
@@ -880,7 +887,7 @@ def _undo_bijdrage_moved(tafel: Tafel, data: dict) -> dict:
     return {"partij": data["partij"]}
 
 
-def _undo_perspectief_set(tafel: Tafel, data: dict) -> dict:
+def _undo_perspectief_set(tafel: Tafel, data: dict, actor: Actor) -> dict:
     perspectief = Perspectief.objects.filter(tafel=tafel, pk=data["id"]).first()
     if perspectief is None:
         raise NothingToUndo(_("This item was deleted in the meantime."))
@@ -894,21 +901,21 @@ def _undo_perspectief_set(tafel: Tafel, data: dict) -> dict:
     return {"partij": data["partij"]}
 
 
-def _undo_koppeling_added(tafel: Tafel, data: dict) -> dict:
+def _undo_koppeling_added(tafel: Tafel, data: dict, actor: Actor) -> dict:
     deleted, _details = Koppeling.objects.filter(tafel=tafel, pk=data["id"]).delete()
     if not deleted:
         raise NothingToUndo(_("This item was deleted in the meantime."))
     return {}
 
 
-def _undo_koppeling_deleted(tafel: Tafel, data: dict) -> dict:
+def _undo_koppeling_deleted(tafel: Tafel, data: dict, actor: Actor) -> dict:
     if tafel.bijdragen.filter(pk__in=[data["haal"], data["breng"]]).count() != 2:
         raise NothingToUndo(_("One of the linked items was deleted in the meantime."))
     Koppeling.objects.get_or_create(tafel=tafel, haal_id=data["haal"], breng_id=data["breng"])
     return {}
 
 
-def _undo_vervolgstap_added(tafel: Tafel, data: dict) -> dict:
+def _undo_vervolgstap_added(tafel: Tafel, data: dict, actor: Actor) -> dict:
     stap = Vervolgstap.objects.filter(tafel=tafel, pk=data["id"]).first()
     if stap is None:
         raise NothingToUndo(_("This item was deleted in the meantime."))
@@ -922,7 +929,7 @@ def _restore_vervolgstap(stap: Vervolgstap, state: dict) -> None:
     stap.datum = datetime.date.fromisoformat(state["datum"]) if state["datum"] else None
 
 
-def _undo_vervolgstap_edited(tafel: Tafel, data: dict) -> dict:
+def _undo_vervolgstap_edited(tafel: Tafel, data: dict, actor: Actor) -> dict:
     stap = Vervolgstap.objects.filter(tafel=tafel, pk=data["id"]).first()
     if stap is None:
         raise NothingToUndo(_("This item was deleted in the meantime."))
@@ -933,7 +940,7 @@ def _undo_vervolgstap_edited(tafel: Tafel, data: dict) -> dict:
     return {}
 
 
-def _undo_vervolgstap_deleted(tafel: Tafel, data: dict) -> dict:
+def _undo_vervolgstap_deleted(tafel: Tafel, data: dict, actor: Actor) -> dict:
     snapshot = data["snapshot"]
     same_id = not Vervolgstap.objects.filter(pk=data["id"]).exists()
     stap = Vervolgstap(
@@ -948,7 +955,7 @@ def _undo_vervolgstap_deleted(tafel: Tafel, data: dict) -> dict:
     return {}
 
 
-def _undo_opgave_text_set(tafel: Tafel, data: dict) -> dict:
+def _undo_opgave_text_set(tafel: Tafel, data: dict, actor: Actor) -> dict:
     opgave = tafel.sessie.opgave
     latest = opgave.versies.filter(veld=data["veld"]).aggregate(n=Max("nummer"))["n"]
     if latest != data["nummer"]:
@@ -959,14 +966,16 @@ def _undo_opgave_text_set(tafel: Tafel, data: dict) -> dict:
         nummer=latest + 1,
         tekst=data["before"],
         sessie=tafel.sessie,
-        author_name=_("undo"),
+        author_name=actor.name,
+        author_user=actor.user,
+        author_deelnemer=actor.deelnemer,
     )
     sessie_id = tafel.sessie_id
     transaction.on_commit(lambda: broadcast.sessie_changed(sessie_id=sessie_id, kind="opgave"))
     return {"veld": data["veld"]}
 
 
-def _undo_partij_added(tafel: Tafel, data: dict) -> dict:
+def _undo_partij_added(tafel: Tafel, data: dict, actor: Actor) -> dict:
     partij = Partij.objects.filter(pk=data["id"], opgave_id=tafel.sessie.opgave_id).first()
     if partij is None:
         raise NothingToUndo(_("This item was deleted in the meantime."))
@@ -1016,7 +1025,7 @@ def presence_join(*, tafel: Tafel, channel_name: str, actor: Actor, role: str) -
             "last_seen": now,
         },
     )
-    _presence_changed(tafel.pk)
+    _presence_changed(tafel.sessie_id, tafel.pk)
     return presence
 
 
@@ -1025,21 +1034,253 @@ def presence_touch(*, channel_name: str, editing: str | None = None) -> None:
     fields: dict[str, Any] = {"last_seen": timezone.now()}
     if editing is not None:
         fields["editing"] = editing[:100]
-    presence = Presence.objects.filter(channel_name=channel_name).first()
+    presence = Presence.objects.select_related("tafel").filter(channel_name=channel_name).first()
     if presence is None:
         return
     changed = editing is not None and presence.editing != fields["editing"]
     Presence.objects.filter(pk=presence.pk).update(**fields)
     if changed:
-        _presence_changed(presence.tafel_id)
+        _presence_changed(presence.tafel.sessie_id, presence.tafel_id)
 
 
 def presence_leave(*, channel_name: str) -> None:
-    presence = Presence.objects.filter(channel_name=channel_name).first()
+    presence = Presence.objects.select_related("tafel").filter(channel_name=channel_name).first()
     if presence is not None:
         presence.delete()
-        _presence_changed(presence.tafel_id)
+        _presence_changed(presence.tafel.sessie_id, presence.tafel_id)
 
 
-def _presence_changed(tafel_id: int) -> None:
-    transaction.on_commit(lambda: broadcast.presence_changed(tafel_id=tafel_id))
+def _presence_changed(sessie_id: int, tafel_id: int) -> None:
+    transaction.on_commit(
+        lambda: broadcast.presence_changed(sessie_id=sessie_id, tafel_id=tafel_id)
+    )
+
+
+# Facilitation: opgave, partijen and sessies ------------------------------------------------
+
+
+def opgave_update(*, opgave: Opgave, title: str) -> Opgave:
+    opgave.title = _clean_text(title, field="title", max_length=200)
+    opgave.save(update_fields=["title"])
+    return opgave
+
+
+def partij_update(
+    *, partij: Partij, name: str, wereld: str, status: str, toelichting: str = ""
+) -> Partij:
+    name = _clean_text(name, field="name", max_length=200)
+    if wereld not in Partij.Wereld.values:
+        raise ValidationError({"wereld": _("Unknown world.")}, code="invalid")
+    if status not in Partij.Status.values:
+        raise ValidationError({"status": _("Unknown status.")}, code="invalid")
+    if partij.opgave.partijen.filter(name__iexact=name).exclude(pk=partij.pk).exists():
+        raise ValidationError(
+            {"name": _("This opgave already has a partij with this name.")}, code="unique"
+        )
+    partij.name, partij.wereld, partij.status = name, wereld, status
+    partij.toelichting = _clean_text(
+        toelichting, field="toelichting", required=False, max_length=500
+    )
+    partij.save(update_fields=["name", "wereld", "status", "toelichting"])
+    for sessie_id in partij.opgave.sessies.values_list("pk", flat=True):
+        transaction.on_commit(
+            lambda sessie_id=sessie_id: broadcast.sessie_changed(
+                sessie_id=sessie_id, kind="partijen"
+            )
+        )
+    return partij
+
+
+def sessie_update(
+    *,
+    sessie: Sessie,
+    title: str,
+    starts_at: datetime.datetime | None = None,
+    timer_seconds: int | None = None,
+) -> Sessie:
+    sessie.title = _clean_text(title, field="title", max_length=200)
+    sessie.starts_at = starts_at
+    if timer_seconds is not None:
+        if not 10 <= timer_seconds <= 4 * 3600:
+            raise ValidationError(
+                {"timer_seconds": _("The timer runs between 10 seconds and 4 hours.")}
+            )
+        sessie.timer_seconds = timer_seconds
+    sessie.save(update_fields=["title", "starts_at", "timer_seconds"])
+    _sessie_changed(sessie, "sessie")
+    return sessie
+
+
+def sessie_duplicate(*, sessie: Sessie, actor: Actor = SYSTEM) -> Sessie:
+    """A new, planned sessie of the same opgave with as many (empty) tafels; a new join link."""
+    tafels = sessie.tafels.filter(plenair=False).count()
+    copy = sessie_create(
+        opgave=sessie.opgave,
+        title=_("%(title)s (copy)") % {"title": sessie.title},
+        tafels=max(tafels, 1),
+        actor=actor,
+    )
+    copy.timer_seconds = sessie.timer_seconds
+    copy.save(update_fields=["timer_seconds"])
+    return copy
+
+
+def _sessie_changed(sessie: Sessie, kind: str) -> None:
+    sessie_id = sessie.pk
+    transaction.on_commit(lambda: broadcast.sessie_changed(sessie_id=sessie_id, kind=kind))
+
+
+def sessie_set_state(*, sessie: Sessie, state: str) -> Sessie:
+    """Open or close a sessie; a closed sessie is read-only for everyone, still exportable."""
+    if state not in Sessie.State.values:
+        raise ValidationError({"state": _("Unknown state.")}, code="invalid")
+    sessie.state = state
+    sessie.save(update_fields=["state"])
+    _sessie_changed(sessie, "state")
+    return sessie
+
+
+def sessie_set_locked(*, sessie: Sessie, locked: bool) -> Sessie:
+    """Lock: the kaarten become read-only for participants (not for the facilitators)."""
+    sessie.locked = locked
+    sessie.save(update_fields=["locked"])
+    _sessie_changed(sessie, "state")
+    return sessie
+
+
+def timer_start(*, sessie: Sessie) -> Sessie:
+    """Start (or resume) the step timer; its end time is kept on the server."""
+    if sessie.timer_ends_at is not None:
+        return sessie
+    seconds = sessie.timer_remaining if sessie.timer_remaining else sessie.timer_seconds
+    sessie.timer_ends_at = timezone.now() + datetime.timedelta(seconds=seconds)
+    sessie.timer_remaining = None
+    sessie.save(update_fields=["timer_ends_at", "timer_remaining"])
+    _sessie_changed(sessie, "timer")
+    return sessie
+
+
+def timer_pause(*, sessie: Sessie) -> Sessie:
+    if sessie.timer_ends_at is None:
+        return sessie
+    left = (sessie.timer_ends_at - timezone.now()).total_seconds()
+    sessie.timer_remaining = max(0, round(left))
+    sessie.timer_ends_at = None
+    sessie.save(update_fields=["timer_ends_at", "timer_remaining"])
+    _sessie_changed(sessie, "timer")
+    return sessie
+
+
+def timer_reset(*, sessie: Sessie, seconds: int | None = None) -> Sessie:
+    if seconds is not None:
+        if not 10 <= seconds <= 4 * 3600:
+            raise ValidationError(_("The timer runs between 10 seconds and 4 hours."))
+        sessie.timer_seconds = seconds
+    sessie.timer_ends_at = None
+    sessie.timer_remaining = None
+    sessie.save(update_fields=["timer_ends_at", "timer_remaining", "timer_seconds"])
+    _sessie_changed(sessie, "timer")
+    return sessie
+
+
+def deelnemer_revoke(*, deelnemer: Deelnemer) -> Deelnemer:
+    """Take a participant's access away; their open sockets close at once."""
+    deelnemer.revoked = True
+    deelnemer.save(update_fields=["revoked"])
+    _sessie_changed(deelnemer.sessie, "access_revoked")
+    return deelnemer
+
+
+def deelnemer_move(*, deelnemer: Deelnemer, tafel: Tafel | None) -> Deelnemer:
+    """Seat a participant at another tafel (or none); their screen follows."""
+    if tafel is not None and (tafel.sessie_id != deelnemer.sessie_id or tafel.plenair):
+        raise ValidationError(_("Choose a tafel of this sessie."))
+    deelnemer.tafel = tafel
+    deelnemer.save(update_fields=["tafel"])
+    _sessie_changed(deelnemer.sessie, "tafels")
+    return deelnemer
+
+
+def tafel_remove(*, tafel: Tafel) -> None:
+    """Remove a tafel nobody sits at; its kaart goes with it."""
+    if tafel.deelnemers.filter(revoked=False).exists():
+        raise ValidationError(_("Move the participants of this tafel first."))
+    sessie = tafel.sessie
+    tafel.delete()
+    _sessie_changed(sessie, "tafels")
+
+
+def tafels_form(*, sessie: Sessie) -> list[Tafel]:
+    """Form tafels of 3 to 5 that mix the partijen, and seat every participant.
+
+    Tafels that exist are used first (in their order); missing ones are added; tafels left
+    without anyone stay, empty, so no kaart is lost.
+    """
+    from sessions.tafelindeling import form_groups
+
+    with transaction.atomic():
+        Sessie.objects.select_for_update().filter(pk=sessie.pk).first()
+        deelnemers = list(sessie.deelnemers.filter(revoked=False).order_by("joined_at", "pk"))
+        groups = form_groups([(d.pk, d.partij_id) for d in deelnemers])
+        tafels = list(sessie.tafels.filter(plenair=False).order_by("nummer"))
+        while len(tafels) < len(groups):
+            tafels.append(tafel_add(sessie=sessie))
+        seat = {pk: tafels[i] for i, group in enumerate(groups) for pk in group}
+        for deelnemer in deelnemers:
+            if deelnemer.tafel_id != seat[deelnemer.pk].pk:
+                deelnemer.tafel = seat[deelnemer.pk]
+                deelnemer.save(update_fields=["tafel"])
+        _sessie_changed(sessie, "tafels")
+    return tafels[: len(groups)]
+
+
+def perspectieven_reveal_all(*, sessie: Sessie, actor: Actor = SYSTEM) -> int:
+    return sum(perspectieven_reveal(tafel=tafel, actor=actor) for tafel in sessie.tafels.all())
+
+
+def plenair_tafel(*, sessie: Sessie) -> Tafel:
+    """The sessie's plenary kaart, where the facilitator gathers what the tafels found."""
+    with transaction.atomic():
+        Sessie.objects.select_for_update().filter(pk=sessie.pk).first()
+        tafel = sessie.tafels.filter(plenair=True).first()
+        if tafel is None:
+            last = sessie.tafels.aggregate(n=Max("nummer"))["n"] or 0
+            tafel = Tafel.objects.create(sessie=sessie, nummer=last + 1, plenair=True)
+        return tafel
+
+
+def plenair_carry(*, sessie: Sessie, kind: str, item_id: int, actor: Actor = SYSTEM) -> Any:
+    """Copy a bijdrage or vervolgstap of one of the sessie's tafels onto the plenary kaart."""
+    plenair = plenair_tafel(sessie=sessie)
+    if kind == "bijdrage":
+        item = Bijdrage.objects.filter(pk=item_id, tafel__sessie=sessie).first()
+        if item is None or item.tafel_id == plenair.pk:
+            raise ValidationError(_("This item is not on a tafel of this sessie."))
+        existing = plenair.bijdragen.filter(
+            partij_id=item.partij_id, soort=item.soort, tekst=item.tekst
+        ).first()
+        return existing or bijdrage_add(
+            tafel=plenair,
+            partij=item.partij,
+            soort=item.soort,
+            tekst=item.tekst,
+            gewicht=item.gewicht,
+            breng_soort=item.breng_soort,
+            toezegging=item.toezegging,
+            vertrouwelijk=item.vertrouwelijk,
+            actor=actor,
+        )
+    if kind == "vervolgstap":
+        item = Vervolgstap.objects.filter(pk=item_id, tafel__sessie=sessie).first()
+        if item is None or item.tafel_id == plenair.pk:
+            raise ValidationError(_("This item is not on a tafel of this sessie."))
+        existing = plenair.vervolgstappen.filter(title=item.title).first()
+        return existing or vervolgstap_add(
+            tafel=plenair,
+            title=item.title,
+            eigenaar=item.eigenaar,
+            partijen=list(item.partijen.all()),
+            datum=item.datum,
+            actor=actor,
+        )
+    raise ValidationError(_("Only bijdragen and vervolgstappen can be carried."))

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import datetime
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+)
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from sessions import access, actions, fragments, selectors, services
-from sessions.forms import JoinForm
-from sessions.models import Opgave, Sessie, Tafel
+from sessions.forms import JoinForm, OpgaveForm, PartijForm, SessieForm
+from sessions.models import Membership, Opgave, Sessie, Tafel, Team
 
 JOIN_PENDING_KEY = "hb_join_pending"
 
@@ -35,7 +48,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .prefetch_related(Prefetch("sessies", queryset=Sessie.objects.order_by("-created_at")))
         .annotate(partij_count=Count("partijen", distinct=True))
     )
-    return render(request, "sessions/dashboard.html", {"opgaven": opgaven})
+    can_create = Membership.objects.filter(
+        user=request.user, role=Membership.Role.FACILITATOR
+    ).exists()
+    return render(
+        request, "sessions/dashboard.html", {"opgaven": opgaven, "can_create": can_create}
+    )
 
 
 def _opgave_or_404(request: HttpRequest, pk: int) -> tuple[Opgave, access.Access]:
@@ -61,22 +79,268 @@ def opgave_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "sessions/opgave.html", context)
 
 
-@require_safe
-@login_required
-def sessie_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def _sessie_or_404(request: HttpRequest, pk: int) -> tuple[Sessie, access.Access]:
     sessie = get_object_or_404(Sessie.objects.select_related("opgave__team"), pk=pk)
     allowed = access.opgave_access(request.user, sessie.opgave)
     if not allowed.can_view:
         raise Http404
-    tafels = sessie.tafels.prefetch_related("deelnemers__partij")
+    return sessie, allowed
+
+
+def sessie_context(request: HttpRequest, sessie: Sessie, allowed: access.Access) -> dict:
+    return {
+        **selectors.sessie_room(sessie, allowed),
+        "join_url": request.build_absolute_uri(sessie.get_join_path()),
+    }
+
+
+@require_safe
+@login_required
+def sessie_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The facilitator's control room: steps, timer, invitation, tafels, live overview."""
+    sessie, allowed = _sessie_or_404(request, pk)
+    return render(request, "sessions/sessie.html", sessie_context(request, sessie, allowed))
+
+
+@require_POST
+@login_required
+def sessie_control(request: HttpRequest, pk: int) -> HttpResponse:
+    """One of the facilitator's controls; answers by going back to the control room."""
+    sessie, allowed = _sessie_or_404(request, pk)
+    if not allowed.can_manage:
+        return HttpResponseForbidden(_("Only a facilitator of this opgave can do this."))
+    op = request.POST.get("op", "")
+    handler = SESSIE_CONTROLS.get(op)
+    if handler is None:
+        return HttpResponseBadRequest(_("Unknown action."))
+    try:
+        message = handler(sessie, request.POST, services.Actor(user=request.user))
+    except (ValidationError, ValueError, TypeError) as error:
+        text = (
+            " ".join(error.messages)
+            if isinstance(error, ValidationError)
+            else _("This action could not be carried out.")
+        )
+        messages.error(request, text)
+    else:
+        if message:
+            messages.success(request, message)
+    return redirect(request.POST.get("next") or sessie.get_absolute_url())
+
+
+def _int(data, key: str = "value") -> int:
+    return int(data.get(key, ""))
+
+
+def _tafel_of(sessie: Sessie, tafel_id) -> Tafel:
+    tafel = sessie.tafels.filter(pk=tafel_id).first()
+    if tafel is None:
+        raise ValidationError(_("Choose a tafel of this sessie."))
+    return tafel
+
+
+def _deelnemer_of(sessie: Sessie, deelnemer_id):
+    deelnemer = sessie.deelnemers.filter(pk=deelnemer_id).first()
+    if deelnemer is None:
+        raise ValidationError(_("This participant is not in this sessie."))
+    return deelnemer
+
+
+def _new_link(sessie, data, actor):
+    hours = data.get("hours")
+    expires = timezone.now() + datetime.timedelta(hours=int(hours)) if hours else None
+    services.sessie_regenerate_link(sessie=sessie, expires_at=expires)
+    return _("A new join link has been made; the old one no longer works.")
+
+
+def _move(sessie, data, actor):
+    deelnemer = _deelnemer_of(sessie, _int(data, "deelnemer"))
+    tafel = _tafel_of(sessie, data["value"]) if data.get("value") else None
+    services.deelnemer_move(deelnemer=deelnemer, tafel=tafel)
+    return ""
+
+
+def _timer_reset(sessie, data, actor):
+    minutes = data.get("minutes")
+    services.timer_reset(sessie=sessie, seconds=int(minutes) * 60 if minutes else None)
+    return ""
+
+
+def _form_tafels(sessie, data, actor):
+    n = len(services.tafels_form(sessie=sessie))
+    return ngettext(
+        "The participants are seated at %(n)d tafel.",
+        "The participants are seated at %(n)d tafels.",
+        n,
+    ) % {"n": n}
+
+
+def _reveal(sessie, data, actor):
+    n = services.perspectieven_reveal_all(sessie=sessie, actor=actor)
+    return ngettext("%(n)d perspectief revealed.", "%(n)d perspectieven revealed.", n) % {"n": n}
+
+
+SESSIE_CONTROLS = {
+    "step": lambda s, d, a: services.sessie_set_step(sessie=s, stap=_int(d)) and "",
+    "timer_start": lambda s, d, a: services.timer_start(sessie=s) and "",
+    "timer_pause": lambda s, d, a: services.timer_pause(sessie=s) and "",
+    "timer_reset": _timer_reset,
+    "open": lambda s, d, a: services.sessie_set_state(sessie=s, state="open") and "",
+    "close": lambda s, d, a: services.sessie_set_state(sessie=s, state="gesloten") and "",
+    "lock": lambda s, d, a: services.sessie_set_locked(sessie=s, locked=True) and "",
+    "unlock": lambda s, d, a: services.sessie_set_locked(sessie=s, locked=False) and "",
+    "reveal": lambda s, d, a: (
+        _("%(n)d perspectieven revealed.")
+        % {"n": services.perspectieven_reveal_all(sessie=s, actor=a)}
+    ),
+    "form_tafels": _form_tafels,
+    "add_tafel": lambda s, d, a: services.tafel_add(sessie=s) and "",
+    "remove_tafel": lambda s, d, a: services.tafel_remove(tafel=_tafel_of(s, _int(d))) or "",
+    "move": _move,
+    "revoke_deelnemer": lambda s, d, a: (
+        services.deelnemer_revoke(deelnemer=_deelnemer_of(s, _int(d))) and ""
+    ),
+    "revoke_link": lambda s, d, a: services.sessie_revoke_link(sessie=s) and "",
+    "new_link": _new_link,
+    "carry": lambda s, d, a: (
+        services.plenair_carry(sessie=s, kind=d.get("kind", ""), item_id=_int(d), actor=a) and ""
+    ),
+}
+
+
+@require_safe
+@login_required
+def plenair(request: HttpRequest, pk: int) -> HttpResponse:
+    """The tafels' kaarten side by side; the facilitator carries items to the plenary kaart."""
+    sessie, allowed = _sessie_or_404(request, pk)
+    kaarten = [
+        selectors.kaart_for(tafel.pk, allowed)
+        for tafel in sessie.tafels.filter(plenair=False).order_by("nummer")
+    ]
+    plenair_tafel = sessie.tafels.filter(plenair=True).first()
     context = {
         "sessie": sessie,
         "access": allowed,
-        "tafels": tafels,
-        "unseated": sessie.deelnemers.filter(tafel__isnull=True).select_related("partij"),
-        "join_url": request.build_absolute_uri(sessie.get_join_path()),
+        "kaarten": kaarten,
+        "plenair": selectors.kaart_for(plenair_tafel.pk, allowed) if plenair_tafel else None,
     }
-    return render(request, "sessions/sessie.html", context)
+    return render(request, "sessions/plenair.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def opgave_create(request: HttpRequest) -> HttpResponse:
+    teams = Team.objects.filter(
+        memberships__user=request.user, memberships__role=Membership.Role.FACILITATOR
+    )
+    if not teams.exists():
+        return HttpResponseForbidden(_("Only facilitators create opgaven."))
+    form = OpgaveForm(request.POST or None, teams=teams)
+    if request.method == "POST" and form.is_valid():
+        try:
+            opgave = services.opgave_create(
+                team=form.cleaned_data["team"],
+                title=form.cleaned_data["title"],
+                formulering=form.cleaned_data["formulering"],
+                ambitie=form.cleaned_data["ambitie"],
+                verbindende_vraag=form.cleaned_data["verbindende_vraag"],
+                actor=services.Actor(user=request.user),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect(opgave)
+    return render(request, "sessions/opgave_form.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def partij_edit(request: HttpRequest, pk: int, partij_pk: int | None = None) -> HttpResponse:
+    opgave, allowed = _opgave_or_404(request, pk)
+    if not allowed.can_manage:
+        return HttpResponseForbidden(_("Only a facilitator of this opgave can do this."))
+    partij = get_object_or_404(opgave.partijen, pk=partij_pk) if partij_pk else None
+    initial = (
+        {
+            "name": partij.name,
+            "wereld": partij.wereld,
+            "status": partij.status,
+            "toelichting": partij.toelichting,
+        }
+        if partij
+        else {"wereld": "publiek", "status": "aan_tafel"}
+    )
+    form = PartijForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if partij:
+                services.partij_update(partij=partij, **form.cleaned_data)
+            else:
+                services.partij_add(opgave=opgave, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect(opgave)
+    return render(
+        request, "sessions/partij_form.html", {"form": form, "opgave": opgave, "partij": partij}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def sessie_edit(request: HttpRequest, pk: int, sessie_pk: int | None = None) -> HttpResponse:
+    opgave, allowed = _opgave_or_404(request, pk)
+    if not allowed.can_manage:
+        return HttpResponseForbidden(_("Only a facilitator of this opgave can do this."))
+    sessie = get_object_or_404(opgave.sessies, pk=sessie_pk) if sessie_pk else None
+    initial = (
+        {
+            "title": sessie.title,
+            "starts_at": sessie.starts_at,
+            "timer_minutes": sessie.timer_seconds // 60,
+        }
+        if sessie
+        else {"timer_minutes": 15, "tafels": 1}
+    )
+    form = SessieForm(request.POST or None, initial=initial)
+    if sessie:
+        del form.fields["tafels"]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                if sessie is None:
+                    sessie = services.sessie_create(
+                        opgave=opgave,
+                        title=data["title"],
+                        state=Sessie.State.OPEN,
+                        tafels=data.get("tafels") or 1,
+                        actor=services.Actor(user=request.user),
+                    )
+                services.sessie_update(
+                    sessie=sessie,
+                    title=data["title"],
+                    starts_at=data["starts_at"],
+                    timer_seconds=data["timer_minutes"] * 60,
+                )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect(sessie)
+    return render(
+        request, "sessions/sessie_form.html", {"form": form, "opgave": opgave, "sessie": sessie}
+    )
+
+
+@require_POST
+@login_required
+def sessie_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+    sessie, allowed = _sessie_or_404(request, pk)
+    if not allowed.can_manage:
+        return HttpResponseForbidden(_("Only a facilitator of this opgave can do this."))
+    copy = services.sessie_duplicate(sessie=sessie, actor=services.Actor(user=request.user))
+    messages.success(request, _("The sessie has been copied. The copy has its own join link."))
+    return redirect(copy)
 
 
 @require_safe
@@ -136,9 +400,12 @@ def _kaart_access(request: HttpRequest, pk: int) -> tuple[Tafel, access.Access]:
     return tafel, access.tafel_access(request.user, request.session, tafel)
 
 
-def _no_kaart_access(request: HttpRequest) -> HttpResponse:
+def _no_kaart_access(request: HttpRequest, tafel: Tafel, *, to_seat: bool = False) -> HttpResponse:
     if request.user.is_authenticated:
         raise Http404
+    if to_seat and access.deelnemer_for(request.session, tafel.sessie) is not None:
+        # A participant who was moved to another tafel: to their seat.
+        return redirect("sessions:sessie_join", pk=tafel.sessie_id)
     return render(request, "sessions/no_access.html", status=403)
 
 
@@ -146,7 +413,7 @@ def _no_kaart_access(request: HttpRequest) -> HttpResponse:
 def kaart(request: HttpRequest, pk: int) -> HttpResponse:
     tafel, allowed = _kaart_access(request, pk)
     if not allowed.can_view:
-        return _no_kaart_access(request)
+        return _no_kaart_access(request, tafel, to_seat=True)
     kaart = selectors.kaart_for(tafel.pk, allowed)
     return render(request, "sessions/kaart.html", fragments.context(kaart, allowed))
 
@@ -156,7 +423,7 @@ def kaart_action(request: HttpRequest, pk: int) -> HttpResponse:
     """The HTTP fallback of the websocket: the same actions, answered with the same fragments."""
     tafel, allowed = _kaart_access(request, pk)
     if not allowed.can_view:
-        return _no_kaart_access(request)
+        return _no_kaart_access(request, tafel)
     form_id = request.headers.get("HX-Trigger", "")[:100]
     try:
         outcome = actions.perform(
@@ -183,7 +450,7 @@ def kaart_since(request: HttpRequest, pk: int) -> HttpResponse:
     """Polling without websockets: nothing (204) while the kaart is at `seq`, else all of it."""
     tafel, allowed = _kaart_access(request, pk)
     if not allowed.can_view:
-        return _no_kaart_access(request)
+        return _no_kaart_access(request, tafel)
     try:
         seq = int(request.GET.get("seq", ""))
     except ValueError:

@@ -40,3 +40,12 @@ def outsider(db):
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Service messages in English for the assertions; pages choose per request (nl first)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
