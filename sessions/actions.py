@@ -128,6 +128,7 @@ def _bijdrage_add(data, *, tafel, access, actor):
         gewicht=data["gewicht"],
         breng_soort=data["breng_soort"],
         toezegging=data["toezegging"],
+        vertrouwelijk=data["vertrouwelijk"],
         actor=actor,
     )
 
@@ -167,6 +168,7 @@ def _perspectief_set(data, *, tafel, access, actor):
         partij=partij,
         tekst=data["tekst"],
         urgentie=data["urgentie"],
+        vertrouwelijk=data["vertrouwelijk"],
         expected_version=data["version"],
         actor=actor,
     )

@@ -214,9 +214,7 @@ def balans(
         else:
             haal[b.partij_id] += b.gewicht
             haal_count[b.partij_id] += 1
-    included = [
-        p for p in partijen if not p.ontbreekt or breng_count[p.id] or haal_count[p.id]
-    ]
+    included = [p for p in partijen if not p.ontbreekt or breng_count[p.id] or haal_count[p.id]]
     ids = [p.id for p in included]
     breng_shares = _shares({pk: breng[pk] for pk in ids})
     haal_shares = _shares({pk: haal[pk] for pk in ids})
@@ -403,10 +401,7 @@ def urgency(
     median = float(statistics.median(levels.values()))
     values = tuple(
         sorted(
-            (
-                PartijUrgency(pk, names[pk], level, level - median)
-                for pk, level in levels.items()
-            ),
+            (PartijUrgency(pk, names[pk], level, level - median) for pk, level in levels.items()),
             key=lambda v: (v.name.casefold(), v.partij_id),
         )
     )

@@ -258,7 +258,7 @@ class KaartConsumer(AsyncWebsocketConsumer):
             if regions is None:
                 return fragments.render_full(kaart, allowed), kaart.seq, True
             html = fragments.render_regions(kaart, allowed, regions)
-            if event is not None and event.get("kind"):
+            if event is not None and event.get("kind") and not event["data"].get("vertrouwelijk"):
                 html += fragments.render_announcement(self._actor_name(event["seq"]), event["kind"])
             return html, kaart.seq, True
 

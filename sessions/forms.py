@@ -69,6 +69,7 @@ class BijdrageAddForm(forms.Form):
     toezegging = forms.ChoiceField(
         label=_("Commitment"), choices=[("", "—"), *Bijdrage.Toezegging.choices], required=False
     )
+    vertrouwelijk = forms.BooleanField(required=False)
 
 
 class BijdrageEditForm(forms.Form):
@@ -113,6 +114,7 @@ class PerspectiefForm(forms.Form):
         empty_value=None,
         required=False,
     )
+    vertrouwelijk = forms.BooleanField(required=False)
 
 
 class KoppelingAddForm(forms.Form):

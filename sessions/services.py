@@ -308,6 +308,11 @@ def _check_room(tafel: Tafel) -> None:
         )
 
 
+def _secret(vertrouwelijk: bool) -> dict[str, bool]:
+    """Marks the event of a vertrouwelijk item, so nobody is told who changed what there."""
+    return {"vertrouwelijk": True} if vertrouwelijk else {}
+
+
 def _check_version(item: Any, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != item.version:
         raise StaleEdit(current_version=item.version)
@@ -378,7 +383,7 @@ def bijdrage_add(
         _record(
             tafel=tafel,
             kind="bijdrage_added",
-            data={"id": bijdrage.pk, "partij": partij.pk, "version": 1},
+            data={"id": bijdrage.pk, "partij": partij.pk, "version": 1, **_secret(vertrouwelijk)},
             actor=actor,
         )
     return bijdrage
@@ -416,6 +421,7 @@ def bijdrage_edit(
                 "partij": bijdrage.partij_id,
                 "version": bijdrage.version,
                 "before": before,
+                **_secret(bijdrage.vertrouwelijk),
             },
             actor=actor,
         )
@@ -460,6 +466,7 @@ def bijdrage_delete(
                 "partij": snapshot["partij"],
                 "snapshot": snapshot,
                 "koppelingen": [[k["haal_id"], k["breng_id"]] for k in koppelingen],
+                **_secret(snapshot["vertrouwelijk"]),
             },
             actor=actor,
         )
@@ -491,7 +498,12 @@ def bijdrage_move(
         _record(
             tafel=tafel,
             kind="bijdrage_moved",
-            data={"id": bijdrage.pk, "partij": bijdrage.partij_id, "direction": direction},
+            data={
+                "id": bijdrage.pk,
+                "partij": bijdrage.partij_id,
+                "direction": direction,
+                **_secret(bijdrage.vertrouwelijk),
+            },
             actor=actor,
         )
     return bijdrage
@@ -503,6 +515,7 @@ def perspectief_set(
     partij: Partij,
     tekst: str,
     urgentie: int | None,
+    vertrouwelijk: bool = False,
     expected_version: int | None = None,
     actor: Actor = SYSTEM,
 ) -> Perspectief:
@@ -521,18 +534,37 @@ def perspectief_set(
                 raise StaleEdit(current_version=0)
             before = None
             perspectief = Perspectief.objects.create(
-                tafel=tafel, partij=partij, tekst=tekst, urgentie=urgentie, author=actor.deelnemer
+                tafel=tafel,
+                partij=partij,
+                tekst=tekst,
+                urgentie=urgentie,
+                vertrouwelijk=vertrouwelijk,
+                author=actor.deelnemer,
             )
         else:
             _check_version(perspectief, expected_version)
-            before = {"tekst": perspectief.tekst, "urgentie": perspectief.urgentie}
-            if before == {"tekst": tekst, "urgentie": urgentie}:
+            before = {
+                "tekst": perspectief.tekst,
+                "urgentie": perspectief.urgentie,
+                "vertrouwelijk": perspectief.vertrouwelijk,
+            }
+            if before == {"tekst": tekst, "urgentie": urgentie, "vertrouwelijk": vertrouwelijk}:
                 return perspectief
             perspectief.tekst = tekst
             perspectief.urgentie = urgentie
+            perspectief.vertrouwelijk = vertrouwelijk
             perspectief.version += 1
             perspectief.author = actor.deelnemer
-            perspectief.save(update_fields=["tekst", "urgentie", "version", "author", "updated_at"])
+            perspectief.save(
+                update_fields=[
+                    "tekst",
+                    "urgentie",
+                    "vertrouwelijk",
+                    "version",
+                    "author",
+                    "updated_at",
+                ]
+            )
         _record(
             tafel=tafel,
             kind="perspectief_set",
@@ -541,6 +573,7 @@ def perspectief_set(
                 "partij": partij.pk,
                 "version": perspectief.version,
                 "before": before,
+                **_secret(vertrouwelijk),
             },
             actor=actor,
         )
@@ -896,8 +929,11 @@ def _undo_perspectief_set(tafel: Tafel, data: dict, actor: Actor) -> dict:
     else:
         perspectief.tekst = data["before"]["tekst"]
         perspectief.urgentie = data["before"]["urgentie"]
+        perspectief.vertrouwelijk = data["before"].get("vertrouwelijk", perspectief.vertrouwelijk)
         perspectief.version += 1
-        perspectief.save(update_fields=["tekst", "urgentie", "version", "updated_at"])
+        perspectief.save(
+            update_fields=["tekst", "urgentie", "vertrouwelijk", "version", "updated_at"]
+        )
     return {"partij": data["partij"]}
 
 

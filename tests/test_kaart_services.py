@@ -259,3 +259,29 @@ def test_a_partij_of_another_opgave_is_refused(k):
     stranger = factories.PartijFactory()
     with pytest.raises(ValidationError):
         services.bijdrage_add(tafel=k.tafel_a, partij=stranger, soort="haal", tekst="x")
+
+
+def test_a_confidential_bijdrage_is_seen_by_the_facilitator_and_its_author_only(k, anna):
+    from sessions import selectors
+    from sessions.access import Access
+
+    services.bijdrage_add(
+        tafel=k.tafel_a,
+        partij=k.politie,
+        soort="haal",
+        tekst="Geheim",
+        vertrouwelijk=True,
+        actor=anna,
+    )
+    event = k.tafel_a.events.get()
+    assert event.data.get("vertrouwelijk") is True  # nobody is told who added what
+
+    def texts(access):
+        kaart = selectors.kaart_for(k.tafel_a.pk, access)
+        return [b.tekst for b in kaart.halen]
+
+    bram = k.tafel_a.deelnemers.get(name="Bram")
+    assert texts(Access(can_view=True, role="facilitator")) == ["Geheim"]
+    assert texts(Access(can_view=True, role="deelnemer", deelnemer=anna.deelnemer)) == ["Geheim"]
+    assert texts(Access(can_view=True, role="deelnemer", deelnemer=bram)) == []
+    assert texts(Access(can_view=True, role="coordinator")) == []

@@ -1,0 +1,233 @@
+"""The geometry of the insight pictures: numbers for the SVG templates, computed here.
+
+templates/sessions/insight/balans.svg.html draws `balans_chart(...)` (context name `chart`);
+templates/sessions/insight/kaart_map.svg.html draws `kaart_map(...)` (context name `kaartmap`).
+The templates only place what is computed here and translate the labels: no arithmetic, no
+script, no style attribute (the CSP forbids inline styles; SVG presentation attributes are fine).
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Iterable, Sequence
+
+from sessions.analysis import Balans, Edge, PartijInfo
+
+HAAL_COLOUR = "#8a3b00"
+BRENG_COLOUR = "#1d6b38"
+LINK_COLOUR = "#0b5394"
+INK = "#1b1f24"
+MUTED = "#4a5360"
+FLAG_COLOUR = "#a4161a"
+
+
+def wrap(text: str, width: int, lines: int) -> list[str]:
+    """At most `lines` lines of about `width` characters; an ellipsis where text was cut."""
+    wrapped = textwrap.wrap(" ".join(text.split()), width=width, break_long_words=True) or [""]
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        wrapped[-1] = wrapped[-1][: max(1, width - 1)].rstrip() + "…"
+    return wrapped
+
+
+# The balance chart ---------------------------------------------------------------------------
+
+CHART_WIDTH = 680
+LABEL_WIDTH = 200
+BAR_X = LABEL_WIDTH + 10
+BAR_MAX = 360
+BAR_HEIGHT = 16
+BAR_GAP = 4
+LINE = 15
+TOP = 44
+
+
+def balans_chart(balans: Balans, *, chart_id: str = "balans") -> dict:
+    """Horizontal bars per partij: weighted halen above, weighted brengen below."""
+    largest = max([1, *(max(row.haal, row.breng) for row in balans.rows)])
+    rows = []
+    y = TOP
+    for row in balans.rows:
+        name_lines = wrap(row.name, 26, 2)
+        height = max(2 * BAR_HEIGHT + BAR_GAP, (len(name_lines) + len(row.flags)) * LINE) + 18
+        haal_w = round(BAR_MAX * row.haal / largest, 1)
+        breng_w = round(BAR_MAX * row.breng / largest, 1)
+        rows.append(
+            {
+                "partij_id": row.partij_id,
+                "name": row.name,
+                "name_lines": [
+                    {"text": text, "y": y + 13 + i * LINE} for i, text in enumerate(name_lines)
+                ],
+                "flags": [
+                    {"key": flag, "y": y + 13 + (len(name_lines) + i) * LINE}
+                    for i, flag in enumerate(row.flags)
+                ],
+                "haal": row.haal,
+                "breng": row.breng,
+                "haal_y": y,
+                "breng_y": y + BAR_HEIGHT + BAR_GAP,
+                "haal_w": haal_w,
+                "breng_w": breng_w,
+                "haal_text_x": BAR_X + haal_w + 6,
+                "breng_text_x": BAR_X + breng_w + 6,
+                "haal_text_y": y + BAR_HEIGHT - 3,
+                "breng_text_y": y + 2 * BAR_HEIGHT + BAR_GAP - 3,
+                "haal_share": float(row.haal_share),
+                "breng_share": float(row.breng_share),
+                "flagged": bool(row.flags),
+                "separator_y": y + height - 9,
+            }
+        )
+        y += height
+    return {
+        "id": chart_id,
+        "width": CHART_WIDTH,
+        "height": max(y + 4, TOP + 30),
+        "label_x": LABEL_WIDTH,
+        "bar_x": BAR_X,
+        "axis_bottom": max(y - 8, TOP + 10),
+        "bar_height": BAR_HEIGHT,
+        "rows": rows,
+        "empty": not rows,
+        "total_haal": balans.total_haal,
+        "total_breng": balans.total_breng,
+        "haal_colour": HAAL_COLOUR,
+        "breng_colour": BRENG_COLOUR,
+        "flag_colour": FLAG_COLOUR,
+        "ink": INK,
+        "muted": MUTED,
+    }
+
+
+# The kaart as a map --------------------------------------------------------------------------
+
+NODE_WIDTH = 150
+NODE_LINE = 16
+MARGIN = 24
+
+
+def _boundary(half_w: float, half_h: float, dx: float, dy: float) -> float:
+    """Distance from a box's centre to its edge in direction (dx, dy) (a unit vector)."""
+    candidates = []
+    if abs(dx) > 1e-9:
+        candidates.append(half_w / abs(dx))
+    if abs(dy) > 1e-9:
+        candidates.append(half_h / abs(dy))
+    return min(candidates) if candidates else 0.0
+
+
+def _unit(dx: float, dy: float) -> tuple[float, float]:
+    length = math.hypot(dx, dy) or 1.0
+    return dx / length, dy / length
+
+
+def kaart_map(
+    *,
+    title: str,
+    partijen: Sequence[PartijInfo],
+    edges: Iterable[Edge],
+    missing_ids: Iterable[int] = (),
+    map_id: str = "kaartmap",
+) -> dict:
+    """The opgave in the middle, its partijen on a circle, arrows from bringing to taking.
+
+    Partijen in `missing_ids` (declared or suggested missing) are drawn dashed.
+    """
+    missing = set(missing_ids)
+    n = len(partijen)
+    radius = max(210.0, n * (NODE_WIDTH + 24) / (2 * math.pi))
+    node_half_h_max = NODE_LINE * 3 / 2 + 8
+    cx = cy = round(radius + NODE_WIDTH / 2 + MARGIN)
+    size = 2 * cx
+    nodes = {}
+    for i, partij in enumerate(partijen):
+        angle = -math.pi / 2 + 2 * math.pi * i / max(n, 1)
+        x, y = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
+        lines = wrap(partij.name, 18, 3)
+        half_h = len(lines) * NODE_LINE / 2 + 8
+        nodes[partij.id] = {
+            "partij_id": partij.id,
+            "name": partij.name,
+            "missing": partij.id in missing,
+            "declared": partij.ontbreekt,
+            "x": round(x - NODE_WIDTH / 2, 1),
+            "y": round(y - half_h, 1),
+            "width": NODE_WIDTH,
+            "height": round(2 * half_h, 1),
+            "cx": round(x, 1),
+            "cy": round(y, 1),
+            "half_h": half_h,
+            "lines": [
+                {"text": text, "y": round(y - half_h + 8 + NODE_LINE * (j + 0.8), 1)}
+                for j, text in enumerate(lines)
+            ],
+        }
+    centre_lines = wrap(title, 22, 4)
+    centre_r = 86
+    spokes = []
+    for node in nodes.values():
+        dx, dy = _unit(node["cx"] - cx, node["cy"] - cy)
+        end = _boundary(NODE_WIDTH / 2, node["half_h"], dx, dy)
+        length = math.hypot(node["cx"] - cx, node["cy"] - cy)
+        spokes.append(
+            {
+                "x1": round(cx + dx * centre_r, 1),
+                "y1": round(cy + dy * centre_r, 1),
+                "x2": round(cx + dx * (length - end), 1),
+                "y2": round(cy + dy * (length - end), 1),
+            }
+        )
+    arrows = []
+    for edge in edges:
+        source, target = nodes.get(edge.breng_partij_id), nodes.get(edge.haal_partij_id)
+        if source is None or target is None or source is target:
+            continue
+        sx, sy, tx, ty = source["cx"], source["cy"], target["cx"], target["cy"]
+        dx, dy = _unit(tx - sx, ty - sy)
+        distance = math.hypot(tx - sx, ty - sy)
+        # Bend to the left of the direction of travel, so that A->B and B->A do not overlap.
+        bend = 0.18 * distance
+        mx, my = (sx + tx) / 2 - dy * bend, (sy + ty) / 2 + dx * bend
+        ux, uy = _unit(mx - sx, my - sy)
+        start = _boundary(NODE_WIDTH / 2, source["half_h"], ux, uy) + 2
+        vx, vy = _unit(mx - tx, my - ty)
+        stop = _boundary(NODE_WIDTH / 2, target["half_h"], vx, vy) + 3
+        x1, y1 = sx + ux * start, sy + uy * start
+        x2, y2 = tx + vx * stop, ty + vy * stop
+        label_x = 0.25 * x1 + 0.5 * mx + 0.25 * x2
+        label_y = 0.25 * y1 + 0.5 * my + 0.25 * y2
+        arrows.append(
+            {
+                "from_name": source["name"],
+                "to_name": target["name"],
+                "count": edge.count,
+                "halen": edge.halen,
+                "d": f"M{x1:.1f},{y1:.1f} Q{mx:.1f},{my:.1f} {x2:.1f},{y2:.1f}",
+                "width": min(1.5 + edge.count, 6),
+                "label_x": round(label_x, 1),
+                "label_y": round(label_y, 1),
+            }
+        )
+    return {
+        "id": map_id,
+        "size": size,
+        "cx": cx,
+        "cy": cy,
+        "centre_r": centre_r,
+        "title": title,
+        "title_lines": [
+            {"text": text, "y": round(cy + (j - (len(centre_lines) - 1) / 2) * 17 + 5, 1)}
+            for j, text in enumerate(centre_lines)
+        ],
+        "nodes": list(nodes.values()),
+        "spokes": spokes,
+        "arrows": arrows,
+        "missing": [node for node in nodes.values() if node["missing"]],
+        "empty": not nodes,
+        "link_colour": LINK_COLOUR,
+        "ink": INK,
+        "muted": MUTED,
+        "max_node_half_height": node_half_h_max,
+    }
