@@ -191,3 +191,22 @@ def test_partij_in_use_by_a_vervolgstap_cannot_be_deleted(tafel, partij):
 
     with pytest.raises(ProtectedError):
         partij.delete()
+
+
+def test_the_timer_is_running_or_paused_never_both(sessie):
+    from django.utils import timezone
+
+    sessie.timer_ends_at = timezone.now()
+    sessie.timer_remaining = 30
+    refused(lambda: sessie.save())
+
+
+@pytest.mark.parametrize("seconds", [5, 5 * 3600])
+def test_the_timer_runs_between_10_seconds_and_4_hours(sessie, seconds):
+    sessie.timer_seconds = seconds
+    refused(lambda: sessie.save())
+
+
+def test_a_sessie_has_one_plenary_kaart_at_most(sessie):
+    Tafel.objects.create(sessie=sessie, nummer=10, plenair=True)
+    refused(lambda: Tafel.objects.create(sessie=sessie, nummer=11, plenair=True))

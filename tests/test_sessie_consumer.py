@@ -1,0 +1,117 @@
+"""Screens that follow the sessie live: the control room, the waiting page, every kaart."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from halenbrengen.asgi import application
+from sessions import services
+from tests import factories
+from tests.kaart_helpers import Socket, make_kaarten, participant_session
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def memory_layer(settings):
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+def sessie_socket(sessie_id, session_key):
+    headers = [
+        (b"host", b"localhost"),
+        (b"origin", b"http://localhost"),
+        (b"accept-language", b"en"),
+    ]
+    headers.append((b"cookie", f"sessionid={session_key}".encode()))
+    return WebsocketCommunicator(application, f"/ws/sessies/{sessie_id}/", headers=headers)
+
+
+async def receive_until(comm, needle, tries=20):
+    for _ in range(tries):
+        message = await comm.receive_from(timeout=5)
+        if needle in message:
+            return message
+    raise AssertionError(f"no message with {needle!r}")
+
+
+async def test_a_waiting_participant_is_sent_to_their_tafel_when_tafels_are_formed():
+    k = await sync_to_async(make_kaarten)()
+    newcomer = await sync_to_async(factories.DeelnemerFactory)(
+        tafel=None, sessie=k.sessie, partij=k.politie, name="Eva"
+    )
+    key = await sync_to_async(participant_session)(newcomer)
+    waiting = sessie_socket(k.sessie.pk, key)
+    assert (await waiting.connect())[0]
+    first = await waiting.receive_from(timeout=5)
+    assert 'id="wait-status"' in first and "data-redirect" not in first
+    await sync_to_async(services.tafels_form)(sessie=k.sessie)
+    seated = await receive_until(waiting, "data-redirect")
+    await sync_to_async(newcomer.refresh_from_db)()
+    assert f'data-redirect="/tafels/{newcomer.tafel_id}/"' in seated
+    await waiting.disconnect()
+
+
+async def test_the_control_room_follows_each_tafel_live():
+    k = await sync_to_async(make_kaarten)()
+    room = sessie_socket(k.sessie.pk, k.people["facilitator"])
+    assert (await room.connect())[0]
+    first = await room.receive_from(timeout=5)
+    assert 'id="sessie-status"' in first and 'id="sessie-invite"' in first
+    await sync_to_async(services.bijdrage_add)(
+        tafel=k.tafel_a, partij=k.politie, soort="haal", tekst="Zichtbaar in het overzicht"
+    )
+    overview = await receive_until(room, f'id="tafel-overview-{k.tafel_a.pk}"')
+    assert "Zichtbaar in het overzicht" in overview
+    await room.disconnect()
+
+
+async def test_a_coordinator_follows_without_controls():
+    k = await sync_to_async(make_kaarten)()
+    room = sessie_socket(k.sessie.pk, k.people["coordinator"])
+    assert (await room.connect())[0]
+    first = await room.receive_from(timeout=5)
+    assert 'id="sessie-status"' in first
+    assert "sessie-invite" not in first and k.sessie.join_token not in first
+    assert 'name="op"' not in first
+    await room.disconnect()
+
+
+async def test_step_and_timer_reach_every_kaart_without_reloading():
+    k = await sync_to_async(make_kaarten)()
+    anna = Socket(k.tafel_a.pk, k.people["anna"])
+    await anna.open()
+    await anna.drain()
+    await sync_to_async(services.sessie_set_step)(sessie=k.sessie, stap=2)
+    stepped = await anna.receive_until("kaart-stap")
+    assert "Step 2 of 3" in stepped
+    await sync_to_async(services.timer_start)(sessie=k.sessie)
+    timer = await anna.receive_until("data-timer")
+    assert 'data-running="1"' in timer
+    await anna.close()
+
+
+async def test_a_moved_participant_loses_the_old_kaart_at_once():
+    k = await sync_to_async(make_kaarten)()
+    anna = Socket(k.tafel_a.pk, k.people["anna"])
+    await anna.open()
+    deelnemer = await sync_to_async(k.tafel_a.deelnemers.get)(name="Anna")
+    await sync_to_async(services.deelnemer_move)(deelnemer=deelnemer, tafel=k.tafel_b)
+    for _ in range(20):
+        output = await anna.comm.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            assert output["code"] == 4403
+            break
+    else:
+        raise AssertionError("the socket stayed open")
+
+
+async def test_closing_the_sessie_makes_the_kaart_read_only_live():
+    k = await sync_to_async(make_kaarten)()
+    anna = Socket(k.tafel_a.pk, k.people["anna"])
+    card = await anna.open()
+    assert "ws-send" in card
+    await sync_to_async(services.sessie_set_state)(sessie=k.sessie, state="gesloten")
+    closed = await anna.receive_until("kaart-partijen")
+    assert "ws-send" not in closed and "closed" in closed
+    await anna.close()
