@@ -34,6 +34,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form that came back without a valid CSRF token: a clear page, nothing changed."""
+    return render(request, "403_csrf.html", status=403)
+
+
 @require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")

@@ -181,3 +181,25 @@ def test_language_switch_without_account(client, db):
     assert client.get("/")["Content-Language"] == "en"
     client.post(reverse("set_language"), {"language": "nl", "next": "/"})
     assert client.get("/")["Content-Language"] == "nl"
+
+
+def test_a_form_without_csrf_token_gets_a_clear_page_and_changes_nothing(db, facilitator, sessie):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(facilitator)
+    response = client.post(
+        reverse("sessions:sessie_control", args=[sessie.pk]),
+        {"op": "add_tafel"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 403
+    assert "Please try again" in response.content.decode()
+    assert not sessie.tafels.exists()
+
+
+def test_an_unknown_page_is_a_clear_404(client, db, settings):
+    settings.DEBUG = False
+    response = client.get("/bestaat-niet/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 404
+    assert "does not exist" in response.content.decode()
