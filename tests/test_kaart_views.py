@@ -130,13 +130,16 @@ def test_a_closed_sessie_shows_a_read_only_kaart(client, k):
 
 
 def fill(tafel, opgave, n, start=0):
+    """n more partijen, each with a haal, a breng, a perspectief, a vervolgstap and a
+    koppeling to the breng of the partij before it."""
+    previous = None
     for i in range(start, start + n):
         partij = factories.PartijFactory(opgave=opgave, name=f"Extra {i}")
         haal = services.bijdrage_add(tafel=tafel, partij=partij, soort="haal", tekst=f"h{i}")
         breng = services.bijdrage_add(tafel=tafel, partij=partij, soort="breng", tekst=f"b{i}")
         services.perspectief_set(tafel=tafel, partij=partij, tekst="p", urgentie=3)
         services.vervolgstap_add(tafel=tafel, title=f"s{i}", eigenaar=partij, partijen=[partij])
-        if i > start:
+        if previous is not None:
             services.koppeling_add(tafel=tafel, haal_id=haal.pk, breng_id=previous.pk)
         previous = breng
 

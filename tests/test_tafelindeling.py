@@ -34,7 +34,7 @@ def test_groups_mix_partijen_evenly(partijen):
     assert sorted(p for g in groups for p in g) == [p for p, _ in people]
     assert all(3 <= len(g) <= 5 for g in groups)
     partij_of = dict(people)
-    for partij, total in Counter(partijen).items():
+    for partij in Counter(partijen):
         per_group = [sum(1 for p in g if partij_of[p] == partij) for g in groups]
         # Each partij is spread: no tafel has two more of it than another tafel.
         assert max(per_group) - min(per_group) <= 1, (partij, per_group)
@@ -46,7 +46,14 @@ def test_groups_mix_partijen_evenly(partijen):
 
 
 def test_six_people_of_three_partijen_make_two_mixed_tafels():
-    people = [(1, "politie"), (2, "politie"), (3, "gemeente"), (4, "gemeente"), (5, "om"), (6, "om")]
+    people = [
+        (1, "politie"),
+        (2, "politie"),
+        (3, "gemeente"),
+        (4, "gemeente"),
+        (5, "om"),
+        (6, "om"),
+    ]
     groups = form_groups(people)
     assert [len(g) for g in groups] == [3, 3]
     for group in groups:
