@@ -185,31 +185,56 @@ def _reveal(sessie, data, actor):
     return ngettext("%(n)d perspectief revealed.", "%(n)d perspectieven revealed.", n) % {"n": n}
 
 
+def _quietly(service, **fixed):
+    """A control whose only answer is the live update of the page."""
+
+    def control(sessie, data, actor):
+        service(sessie=sessie, **fixed)
+        return ""
+
+    return control
+
+
+def _step(sessie, data, actor):
+    services.sessie_set_step(sessie=sessie, stap=_int(data))
+    return ""
+
+
+def _remove_tafel(sessie, data, actor):
+    services.tafel_remove(tafel=_tafel_of(sessie, _int(data)))
+    return ""
+
+
+def _revoke_deelnemer(sessie, data, actor):
+    services.deelnemer_revoke(deelnemer=_deelnemer_of(sessie, _int(data)))
+    return ""
+
+
+def _carry(sessie, data, actor):
+    services.plenair_carry(
+        sessie=sessie, kind=data.get("kind", ""), item_id=_int(data), actor=actor
+    )
+    return ""
+
+
 SESSIE_CONTROLS = {
-    "step": lambda s, d, a: services.sessie_set_step(sessie=s, stap=_int(d)) and "",
-    "timer_start": lambda s, d, a: services.timer_start(sessie=s) and "",
-    "timer_pause": lambda s, d, a: services.timer_pause(sessie=s) and "",
+    "step": _step,
+    "timer_start": _quietly(services.timer_start),
+    "timer_pause": _quietly(services.timer_pause),
     "timer_reset": _timer_reset,
-    "open": lambda s, d, a: services.sessie_set_state(sessie=s, state="open") and "",
-    "close": lambda s, d, a: services.sessie_set_state(sessie=s, state="gesloten") and "",
-    "lock": lambda s, d, a: services.sessie_set_locked(sessie=s, locked=True) and "",
-    "unlock": lambda s, d, a: services.sessie_set_locked(sessie=s, locked=False) and "",
-    "reveal": lambda s, d, a: (
-        _("%(n)d perspectieven revealed.")
-        % {"n": services.perspectieven_reveal_all(sessie=s, actor=a)}
-    ),
+    "open": _quietly(services.sessie_set_state, state="open"),
+    "close": _quietly(services.sessie_set_state, state="gesloten"),
+    "lock": _quietly(services.sessie_set_locked, locked=True),
+    "unlock": _quietly(services.sessie_set_locked, locked=False),
+    "reveal": _reveal,
     "form_tafels": _form_tafels,
-    "add_tafel": lambda s, d, a: services.tafel_add(sessie=s) and "",
-    "remove_tafel": lambda s, d, a: services.tafel_remove(tafel=_tafel_of(s, _int(d))) or "",
+    "add_tafel": _quietly(services.tafel_add),
+    "remove_tafel": _remove_tafel,
     "move": _move,
-    "revoke_deelnemer": lambda s, d, a: (
-        services.deelnemer_revoke(deelnemer=_deelnemer_of(s, _int(d))) and ""
-    ),
-    "revoke_link": lambda s, d, a: services.sessie_revoke_link(sessie=s) and "",
+    "revoke_deelnemer": _revoke_deelnemer,
+    "revoke_link": _quietly(services.sessie_revoke_link),
     "new_link": _new_link,
-    "carry": lambda s, d, a: (
-        services.plenair_carry(sessie=s, kind=d.get("kind", ""), item_id=_int(d), actor=a) and ""
-    ),
+    "carry": _carry,
 }
 
 
