@@ -47,12 +47,28 @@
       if (f.type === "checkbox" || f.type === "radio") {
         if (f.checked !== f.defaultChecked) return true;
       } else if (f.tagName === "SELECT") {
-        for (var j = 0; j < f.options.length; j++) {
-          if (f.options[j].selected !== f.options[j].defaultSelected) return true;
-        }
+        if (selectChanged(f)) return true;
       } else if (f.value !== f.defaultValue) {
         return true;
       }
+    }
+    return false;
+  }
+
+  // What form.reset() would select: the options marked `selected`, or else (a single-choice
+  // select) the first option that is not disabled.
+  function selectChanged(select) {
+    var options = select.options;
+    var marked = false;
+    for (var j = 0; j < options.length; j++) if (options[j].defaultSelected) marked = true;
+    var first = !marked && !select.multiple;
+    for (var k = 0; k < options.length; k++) {
+      var byDefault = options[k].defaultSelected;
+      if (first && !options[k].disabled) {
+        byDefault = true;
+        first = false;
+      }
+      if (options[k].selected !== byDefault) return true;
     }
     return false;
   }
@@ -61,7 +77,10 @@
     if (!el || !el.querySelectorAll) return false;
     var forms = el.tagName === "FORM" ? [el] : el.querySelectorAll("form");
     for (var i = 0; i < forms.length; i++) if (isDirty(forms[i])) return true;
-    return false;
+    // An edit form someone has opened and is in, even before typing, stays too.
+    var active = document.activeElement;
+    var open = active && el.contains(active) && active.closest("details.edit[open]");
+    return Boolean(open);
   }
 
   function queued() {
@@ -193,12 +212,20 @@
     }, 10000);
   }
 
+  // htmx's reconnect() closes a socket that is still open before it opens the next one; that
+  // close is ours, not a lost connection, and must not schedule yet another reconnect.
+  var liveSocket = null; // the browser WebSocket that opened last
+  var replaced = new WeakSet(); // sockets that were open when htmx replaced them
+
   document.addEventListener("htmx:wsConnecting", function () {
+    if (liveSocket) replaced.add(liveSocket);
+    liveSocket = null;
     if (!httpMode) setState(everOpen ? "reconnecting" : "connecting");
   });
 
   document.addEventListener("htmx:wsOpen", function (evt) {
     socket = evt.detail.socketWrapper;
+    liveSocket = evt.detail.event ? evt.detail.event.target : null;
     everOpen = true;
     failures = 0;
     leaveHttpMode();
@@ -208,6 +235,8 @@
   });
 
   document.addEventListener("htmx:wsClose", function (evt) {
+    var closed = evt.detail.event && evt.detail.event.target;
+    if (closed && replaced.has(closed)) return; // replaced by a reconnect: a new one is coming
     socket = evt.detail.socketWrapper || socket;
     var code = evt.detail.event && evt.detail.event.code;
     clearInterval(pingTimer);
@@ -310,7 +339,7 @@
       htmx.ajax("POST", root.getAttribute("data-action-url"), {
         source: form,
         swap: "none",
-        headers: { "HX-Trigger": form.id },
+        headers: { "HX-Trigger": form.getAttribute("id") },
       });
     },
     true

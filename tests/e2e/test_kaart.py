@@ -1,0 +1,333 @@
+"""The live kaart in a real browser: two participants at one tafel see each other's changes
+without reloading, over websockets, across a network outage, over plain HTTP when websockets
+are blocked, and a stale edit is refused with the other's text shown instead of overwriting it.
+
+Both participants join the demo sessie (one tafel) by its link, as in test_platform.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.test_platform import seed_demo
+
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+    from playwright.sync_api import expect
+except ImportError:  # conftest.py skips these tests then, or fails them when CI=true
+    expect = PlaywrightTimeoutError = None
+
+LIVE = 2_000  # ms: a change by one participant shows at the other's over the websocket
+POLL = 5_000  # ms: ... over HTTP polling (every 2 s)
+RECONNECT = 10_000  # ms: back online, the socket reconnects (or pings) and catches up
+HTTP_FALLBACK = 8_000  # ms: a browser without websockets switches to HTTP
+
+# Before any page script runs: a WebSocket that fails like one blocked by a proxy or firewall.
+# The handshake never completes; the browser reports an error, then an abnormal close (1006).
+BLOCK_WEBSOCKETS = """
+(() => {
+  class BlockedWebSocket extends EventTarget {
+    constructor(url, protocols) {
+      super();
+      this.url = String(url);
+      this.protocol = "";
+      this.extensions = "";
+      this.bufferedAmount = 0;
+      this.binaryType = "blob";
+      this.readyState = BlockedWebSocket.CONNECTING;
+      this.onopen = this.onmessage = this.onerror = this.onclose = null;
+      window.__blockedSockets = (window.__blockedSockets || 0) + 1;
+      setTimeout(() => {
+        this.readyState = BlockedWebSocket.CLOSED;
+        const error = new Event("error");
+        if (this.onerror) this.onerror(error);
+        this.dispatchEvent(error);
+        const close = new CloseEvent("close", { code: 1006, reason: "", wasClean: false });
+        if (this.onclose) this.onclose(close);
+        this.dispatchEvent(close);
+      }, 20);
+    }
+    send() {
+      throw new DOMException("WebSocket is not open", "InvalidStateError");
+    }
+    close() {}
+  }
+  ["CONNECTING", "OPEN", "CLOSING", "CLOSED"].forEach((name, value) => {
+    Object.defineProperty(BlockedWebSocket, name, { value });
+    Object.defineProperty(BlockedWebSocket.prototype, name, { value });
+  });
+  window.WebSocket = BlockedWebSocket;
+})();
+"""
+
+MARKER = "window.__sameDocument"
+SETTLED = 4_000  # ms: a reconnect loop would replace the socket at least twice in this window
+
+
+@pytest.fixture
+def join_link(transactional_db, live_url) -> str:
+    """The demo opgave, its open sessie (one tafel, in step 2) and its join link."""
+    _username, _password, link = seed_demo(live_url)
+    return link
+
+
+def join(context, join_link: str, name: str, partij: str):
+    """Join the sessie by link in this context (one person); return the page on the kaart."""
+    page = context.new_page()
+    page.goto(join_link)
+    page.get_by_label("Your name", exact=True).fill(name)
+    page.get_by_label("The partij you represent").select_option(label=partij)
+    page.get_by_role("button", name="Join the sessie").click()
+    expect(page).to_have_url(re.compile(r"/tafels/\d+/$"))
+    return page
+
+
+def status(page):
+    return page.locator("#kaart-status")
+
+
+def expect_connected(page, timeout: float = 5_000) -> None:
+    expect(status(page)).to_have_attribute("data-state", "connected", timeout=timeout)
+
+
+def mark_document(page) -> None:
+    """Mark this document, to tell later that no reload or navigation replaced it."""
+    page.evaluate(f"{MARKER} = true")
+
+
+def assert_same_document(page) -> None:
+    assert page.evaluate(f"{MARKER} === true"), "the page was reloaded or navigated away"
+
+
+def count_socket_opens(page) -> None:
+    """From now on, count the websockets this page opens (htmx:wsOpen)."""
+    page.evaluate(
+        """() => {
+          window.__socketsOpened = 0;
+          document.addEventListener("htmx:wsOpen", () => { window.__socketsOpened += 1; });
+        }"""
+    )
+
+
+def assert_stays_connected(page, most: int) -> None:
+    """The connection has settled: within SETTLED ms the page opens no socket beyond `most`
+    (counted since count_socket_opens) and ends connected. This one check watches for a while
+    on purpose: a reconnect loop shows only over time."""
+    try:
+        page.wait_for_function("(most) => window.__socketsOpened > most", arg=most, timeout=SETTLED)
+    except PlaywrightTimeoutError:
+        pass
+    else:
+        opened = page.evaluate("window.__socketsOpened")
+        pytest.fail(f"the page keeps reconnecting: {opened} websockets opened since back online")
+    expect(status(page)).to_have_attribute("data-state", "connected")
+
+
+def partij_block(page, partij: str):
+    return page.get_by_role("article", name=partij, exact=True)
+
+
+def add_haal(page, partij: str, text: str) -> None:
+    block = partij_block(page, partij)
+    block.locator("details.add > summary", has_text=f"Add a haal ({partij})").click()
+    block.get_by_label(f"What does {partij} want to get out of it?").fill(text)
+    block.locator("form[id^='form-haal-add-']").get_by_role("button", name="Add").click()
+
+
+def haal(page, partij: str, text: str):
+    return partij_block(page, partij).locator("li.bijdrage.haal", has_text=text)
+
+
+def bijdrage_text(page, pk: str):
+    return page.locator(f"#bijdrage-{pk} .bijdrage-text")
+
+
+def open_edit(page, pk: str):
+    """Open the edit form of bijdrage `pk`; return the form."""
+    item = page.locator(f"#bijdrage-{pk}")
+    item.locator("details.edit > summary").click()
+    form = page.locator(f"#form-bijdrage-{pk}")
+    expect(form).to_be_visible()
+    return form
+
+
+def edit_bijdrage(page, pk: str, text: str) -> None:
+    form = open_edit(page, pk)
+    form.get_by_label("Text", exact=True).fill(text)
+    form.get_by_role("button", name="Save").click()
+
+
+@pytest.fixture
+def two_at_one_tafel(join_link, new_context):
+    """Anna (Politie) and Bram (Gemeente) at the demo tafel, both connected live."""
+    context_a, context_b = new_context(), new_context()
+    page_a = join(context_a, join_link, "Anna de Vries", "Politie")
+    page_b = join(context_b, join_link, "Bram Jansen", "Gemeente")
+    assert page_a.url == page_b.url  # the same tafel
+    expect_connected(page_a)
+    expect_connected(page_b)
+    mark_document(page_a)
+    mark_document(page_b)
+    return context_a, page_a, context_b, page_b
+
+
+def add_haal_seen_by_both(page_a, page_b, text: str) -> str:
+    """A adds a haal for Politie; both see it. Return the bijdrage's pk."""
+    add_haal(page_a, "Politie", text)
+    expect(haal(page_b, "Politie", text)).to_be_visible(timeout=LIVE)
+    expect(haal(page_a, "Politie", text)).to_be_visible(timeout=LIVE)
+    item_id = haal(page_b, "Politie", text).get_attribute("id")
+    return item_id.removeprefix("bijdrage-")
+
+
+def test_a_haal_added_by_one_appears_at_the_other_live(two_at_one_tafel):
+    _context_a, page_a, _context_b, page_b = two_at_one_tafel
+    text = "Snel weten welke panden leegstaan"
+
+    add_haal(page_a, "Politie", text)
+
+    expect(haal(page_b, "Politie", text)).to_be_visible(timeout=LIVE)
+    # Anna's own form was sent and closed; her page shows the haal as well.
+    expect(haal(page_a, "Politie", text)).to_be_visible(timeout=LIVE)
+    expect(partij_block(page_a, "Politie").locator("details.add").first).not_to_have_attribute(
+        "open", ""
+    )
+    assert_same_document(page_a)
+    assert_same_document(page_b)
+
+
+def test_an_edit_by_one_appears_at_the_other_live(two_at_one_tafel):
+    _context_a, page_a, _context_b, page_b = two_at_one_tafel
+    pk = add_haal_seen_by_both(page_a, page_b, "Snel weten welke panden leegstaan")
+
+    edit_bijdrage(page_b, pk, "Binnen een week weten welke panden leegstaan")
+
+    expect(bijdrage_text(page_a, pk)).to_have_text(
+        "Binnen een week weten welke panden leegstaan", timeout=LIVE
+    )
+    expect(bijdrage_text(page_b, pk)).to_have_text(
+        "Binnen een week weten welke panden leegstaan", timeout=LIVE
+    )
+    assert_same_document(page_a)
+    assert_same_document(page_b)
+
+
+def test_back_online_a_participant_catches_up_without_reloading(two_at_one_tafel):
+    context_a, page_a, _context_b, page_b = two_at_one_tafel
+    pk = add_haal_seen_by_both(page_a, page_b, "Snel weten welke panden leegstaan")
+
+    context_a.set_offline(True)
+    expect(status(page_a)).to_have_attribute(
+        "data-state", re.compile(r"^(offline|reconnecting)$"), timeout=LIVE
+    )
+    edit_bijdrage(page_b, pk, "Tijdens de storing bijgewerkt")
+    expect(bijdrage_text(page_b, pk)).to_have_text("Tijdens de storing bijgewerkt", timeout=LIVE)
+
+    count_socket_opens(page_a)
+    context_a.set_offline(False)
+
+    expect_connected(page_a, timeout=RECONNECT)
+    expect(bijdrage_text(page_a, pk)).to_have_text(
+        "Tijdens de storing bijgewerkt", timeout=RECONNECT
+    )
+    assert_same_document(page_a)
+    # Live again: the next change arrives as fast as before the outage.
+    edit_bijdrage(page_b, pk, "Na de storing bijgewerkt")
+    expect(bijdrage_text(page_a, pk)).to_have_text("Na de storing bijgewerkt", timeout=LIVE)
+    # And it stays on the new socket: one reconnect (two if htmx's own retry was still due).
+    assert_stays_connected(page_a, most=2)
+    assert_same_document(page_a)
+
+
+def test_without_websockets_the_kaart_works_over_http(join_link, new_context):
+    context_a, context_b = new_context(), new_context()
+    context_a.add_init_script(BLOCK_WEBSOCKETS)
+    page_a = join(context_a, join_link, "Anna de Vries", "Politie")
+    page_b = join(context_b, join_link, "Bram Jansen", "Gemeente")
+    mark_document(page_a)
+    mark_document(page_b)
+    expect_connected(page_b)
+    expect(status(page_a)).to_have_attribute("data-state", "http", timeout=HTTP_FALLBACK)
+    assert page_a.evaluate("window.__blockedSockets") >= 1  # the blocked socket was tried
+
+    add_haal(page_a, "Politie", "Zicht op wie de panden huurt")
+    expect(haal(page_b, "Politie", "Zicht op wie de panden huurt")).to_be_visible(timeout=LIVE)
+    expect(haal(page_a, "Politie", "Zicht op wie de panden huurt")).to_be_visible(timeout=LIVE)
+
+    add_haal(page_b, "Gemeente", "Ondernemers die melden wat ze zien")
+    expect(haal(page_a, "Gemeente", "Ondernemers die melden wat ze zien")).to_be_visible(
+        timeout=POLL
+    )
+
+    expect(status(page_a)).to_have_attribute("data-state", "http")
+    assert_same_document(page_a)
+    assert_same_document(page_b)
+
+
+def test_without_websockets_an_edit_is_sent_over_http(join_link, new_context):
+    context_a, context_b = new_context(), new_context()
+    context_a.add_init_script(BLOCK_WEBSOCKETS)
+    page_a = join(context_a, join_link, "Anna de Vries", "Politie")
+    page_b = join(context_b, join_link, "Bram Jansen", "Gemeente")
+    mark_document(page_a)
+    expect_connected(page_b)
+    expect(status(page_a)).to_have_attribute("data-state", "http", timeout=HTTP_FALLBACK)
+    pk = add_haal_seen_by_both(page_a, page_b, "Zicht op wie de panden huurt")
+
+    # An edit form carries a field named "id": the form's own id must still reach the server,
+    # so that the answer clears and closes this form.
+    edit_bijdrage(page_a, pk, "Zicht op wie de panden huurt en van wie")
+
+    expect(bijdrage_text(page_b, pk)).to_have_text(
+        "Zicht op wie de panden huurt en van wie", timeout=LIVE
+    )
+    expect(page_a.locator(f"#bijdrage-{pk} details.edit")).not_to_have_attribute("open", "")
+    expect(bijdrage_text(page_a, pk)).to_have_text(
+        "Zicht op wie de panden huurt en van wie", timeout=LIVE
+    )
+    assert_same_document(page_a)
+
+
+def test_a_stale_edit_is_refused_and_shows_the_other_text(two_at_one_tafel):
+    _context_a, page_a, _context_b, page_b = two_at_one_tafel
+    original = "Snel weten welke panden leegstaan"
+    pk = add_haal_seen_by_both(page_a, page_b, original)
+    conflict = page_b.locator(f"#form-bijdrage-{pk}-conflict")
+    version_b = page_b.locator(f"#form-bijdrage-{pk}-version")
+
+    form_a = open_edit(page_a, pk)
+    form_b = open_edit(page_b, pk)
+    textarea_b = form_b.get_by_label("Text", exact=True)
+    expect(textarea_b).to_have_value(original)
+    # Bram starts typing his version before Anna saves hers.
+    textarea_b.fill("B's text")
+    stale_version = version_b.input_value()
+
+    form_a.get_by_label("Text", exact=True).fill("A's text")
+    form_a.get_by_role("button", name="Save").click()
+    expect(bijdrage_text(page_a, pk)).to_have_text("A's text", timeout=LIVE)
+
+    # Bram's form is not swapped away under him: his text and the old version stay.
+    expect(textarea_b).to_have_value("B's text")
+    expect(version_b).to_have_value(stale_version)
+    form_b.get_by_role("button", name="Save").click()
+
+    expect(conflict).to_contain_text("A's text", timeout=LIVE)
+    expect(conflict.locator("blockquote")).to_have_text("A's text")
+    expect(textarea_b).to_be_visible()
+    expect(textarea_b).to_have_value("B's text")
+    # His form now carries the version he has seen, so saving again is a deliberate overwrite.
+    expect(version_b).not_to_have_value(stale_version)
+    # Nothing was overwritten.
+    expect(bijdrage_text(page_a, pk)).to_have_text("A's text")
+
+    # Having seen Anna's text, Bram saves his own on purpose.
+    form_b.get_by_role("button", name="Save").click()
+
+    expect(bijdrage_text(page_a, pk)).to_have_text("B's text", timeout=LIVE)
+    expect(bijdrage_text(page_b, pk)).to_have_text("B's text", timeout=LIVE)
+    expect(page_b.locator(f"#form-bijdrage-{pk}-conflict")).to_be_empty()
+    assert_same_document(page_a)
+    assert_same_document(page_b)
