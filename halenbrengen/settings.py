@@ -131,6 +131,18 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# The cache holds rate-limit counters; shared through Redis when there is one.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CHANNELS_PREFIX", "halenbrengen"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -202,6 +214,9 @@ HB_WS_MAX_FRAME_BYTES = 64 * 1024
 HB_WS_MESSAGES_PER_10S = 50
 HB_MAX_TEXT_LENGTH = 2000
 HB_MAX_ITEMS_PER_KAART = 500
+# Rate limits: (attempts, seconds).
+HB_JOIN_RATE = (30, 60)  # join-link visits and join forms per address
+HB_LOGIN_FAILURES = (5, 15 * 60)  # failed logins per username (and per address) before lockout
 
 LOGGING = {
     "version": 1,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from sessions import access, actions, fragments, selectors, services
+from sessions import access, actions, fragments, ratelimit, selectors, services
 from sessions.forms import JoinForm, OpgaveForm, PartijForm, SessieForm
 from sessions.models import Membership, Opgave, Sessie, Tafel, Team
 
@@ -32,6 +34,49 @@ JOIN_PENDING_KEY = "hb_join_pending"
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, locked for a while after repeated failures for a username or address."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        username = (request.POST.get("username") or "").strip().lower()[:150]
+        keys = _login_keys(request, username)
+        attempts, _window = settings.HB_LOGIN_FAILURES
+        if any(ratelimit.count(key) >= attempts * factor for key, factor in keys):
+            # Locked: the password is not even checked.
+            form = self.get_form_class()(request)
+            context = self.get_context_data(form=form, locked_out=True)
+            return self.render_to_response(context, status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        username = (self.request.POST.get("username") or "").strip().lower()[:150]
+        attempts, window = settings.HB_LOGIN_FAILURES
+        for key, factor in _login_keys(self.request, username):
+            ratelimit.hit(key, limit=attempts * factor, window=window)
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        username = form.get_user().get_username().lower()
+        ratelimit.clear(f"login:user:{username}")
+        return super().form_valid(form)
+
+
+def _login_keys(request, username: str) -> list[tuple[str, int]]:
+    """Failures count per username, and (more generously) per address."""
+    return [(f"login:user:{username}", 1), (f"login:ip:{ratelimit.client_ip(request)}", 4)]
+
+
+def _join_allowed(request: HttpRequest) -> bool:
+    attempts, window = settings.HB_JOIN_RATE
+    return ratelimit.hit(f"join:{ratelimit.client_ip(request)}", limit=attempts, window=window)
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    return render(request, "sessions/too_many.html", status=429)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -376,6 +421,8 @@ def sessie_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def join_link(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """Exchange the capability token for this browser's session, then drop it from the URL."""
+    if not _join_allowed(request):
+        return _too_many(request)
     sessie = Sessie.objects.filter(pk=pk).first()
     status = access.join_link_status(sessie, token) if sessie else access.LinkStatus.INVALID
     if status != access.LinkStatus.VALID:
@@ -405,6 +452,8 @@ def sessie_join(request: HttpRequest, pk: int) -> HttpResponse:
     if status != access.LinkStatus.VALID:
         return render(request, "sessions/join_refused.html", {"status": status}, status=403)
 
+    if request.method == "POST" and not _join_allowed(request):
+        return _too_many(request)
     form = JoinForm(request.POST or None, sessie=sessie)
     if request.method == "POST" and form.is_valid():
         try:
