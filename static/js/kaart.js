@@ -184,7 +184,10 @@
   document.addEventListener("input", function () {
     setTimeout(applyPending, 0);
   });
-  document.addEventListener("reset", function () {
+  document.addEventListener("reset", function (evt) {
+    // Cancel: the form goes back to what it showed, and an edit form closes.
+    var details = evt.target.closest && evt.target.closest("details.edit");
+    if (details) details.open = false;
     setTimeout(applyPending, 0);
   });
 
