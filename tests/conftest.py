@@ -52,10 +52,15 @@ def english_messages():
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """Rate-limit counters live in the cache; every test starts without any."""
+def fresh_rate_limits(settings):
+    """Rate-limit counters live in the cache: each test gets an empty one of its own (never
+    the shared Redis, which other processes may use)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "tests",
+        }
+    }
     from django.core.cache import cache
 
-    cache.clear()
-    yield
     cache.clear()

@@ -43,7 +43,11 @@
     var fields = form.elements;
     for (var i = 0; i < fields.length; i++) {
       var f = fields[i];
-      if (f.type === "hidden" || f.type === "submit" || f.type === "button") continue;
+      // Only what a person types or chooses counts; buttons (also Cancel) and hidden fields not.
+      if (f.tagName === "BUTTON" || f.tagName === "FIELDSET" || f.tagName === "OUTPUT") continue;
+      if (f.type === "hidden" || f.type === "submit" || f.type === "button" || f.type === "reset") {
+        continue;
+      }
       if (f.type === "checkbox" || f.type === "radio") {
         if (f.checked !== f.defaultChecked) return true;
       } else if (f.tagName === "SELECT") {
