@@ -233,7 +233,7 @@ class KaartConsumer(AsyncWebsocketConsumer):
         if kind == "opgave":
             regions = ["opgave"]
         elif kind == "partijen":
-            regions = ["partijen", "ontbrekend", "koppelingen", "vervolgstappen"]
+            regions = ["partijen", "ontbrekend", "koppelingen", "vervolgstappen", "inzicht"]
         elif kind == "timer":
             regions = ["stap"]
         elif kind == "deelnemers":

@@ -27,6 +27,7 @@ PARTIALS = {
     "koppelingen": "koppelingen",
     "vervolgstappen": "vervolgstappen",
     "presence": "presence",
+    "inzicht": "inzicht",
     "seq": "seq",
 }
 FULL_CARD = (
@@ -37,24 +38,25 @@ FULL_CARD = (
     "koppelingen",
     "vervolgstappen",
     "presence",
+    "inzicht",
     "seq",
 )
 
 # Which regions a change of each kind touches ("partij" = the block of data["partij"]).
 EVENT_REGIONS: dict[str, tuple[str, ...]] = {
-    "bijdrage_added": ("partij", "koppelingen"),
-    "bijdrage_edited": ("partij", "koppelingen"),
-    "bijdrage_deleted": ("partij", "koppelingen"),
-    "bijdrage_moved": ("partij", "koppelingen"),
+    "bijdrage_added": ("partij", "koppelingen", "inzicht"),
+    "bijdrage_edited": ("partij", "koppelingen", "inzicht"),
+    "bijdrage_deleted": ("partij", "koppelingen", "inzicht"),
+    "bijdrage_moved": ("partij", "koppelingen", "inzicht"),
     "perspectief_set": ("partij",),
     "perspectieven_revealed": ("partijen",),
-    "koppeling_added": ("koppelingen",),
-    "koppeling_deleted": ("koppelingen",),
-    "vervolgstap_added": ("vervolgstappen",),
-    "vervolgstap_edited": ("vervolgstappen",),
-    "vervolgstap_deleted": ("vervolgstappen",),
+    "koppeling_added": ("koppelingen", "inzicht"),
+    "koppeling_deleted": ("koppelingen", "inzicht"),
+    "vervolgstap_added": ("vervolgstappen", "inzicht"),
+    "vervolgstap_edited": ("vervolgstappen", "inzicht"),
+    "vervolgstap_deleted": ("vervolgstappen", "inzicht"),
     "opgave_text_set": ("opgave",),
-    "partij_added": ("partijen", "ontbrekend", "koppelingen", "vervolgstappen"),
+    "partij_added": ("partijen", "ontbrekend", "koppelingen", "vervolgstappen", "inzicht"),
 }
 
 

@@ -103,7 +103,7 @@ def balans_chart(balans: Balans, *, chart_id: str = "balans") -> dict:
 
 # The kaart as a map --------------------------------------------------------------------------
 
-NODE_WIDTH = 150
+NODE_WIDTH = 164
 NODE_LINE = 16
 MARGIN = 24
 
@@ -137,15 +137,14 @@ def kaart_map(
     """
     missing = set(missing_ids)
     n = len(partijen)
-    radius = max(210.0, n * (NODE_WIDTH + 24) / (2 * math.pi))
-    node_half_h_max = NODE_LINE * 3 / 2 + 8
+    radius = max(230.0, n * (NODE_WIDTH + 40) / (2 * math.pi))
     cx = cy = round(radius + NODE_WIDTH / 2 + MARGIN)
     size = 2 * cx
     nodes = {}
     for i, partij in enumerate(partijen):
         angle = -math.pi / 2 + 2 * math.pi * i / max(n, 1)
         x, y = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
-        lines = wrap(partij.name, 18, 3)
+        lines = wrap(partij.name, 19, 3)
         half_h = len(lines) * NODE_LINE / 2 + 8
         nodes[partij.id] = {
             "partij_id": partij.id,
@@ -164,21 +163,26 @@ def kaart_map(
                 for j, text in enumerate(lines)
             ],
         }
-    centre_lines = wrap(title, 22, 4)
-    centre_r = 86
+    centre_lines = wrap(title, 26, 5)
+    centre_w, centre_h = 210, max(56, len(centre_lines) * 17 + 22)
+    # Arrows keep this far from the centre, so they go around the opgave, not through it.
+    clearance = math.hypot(centre_w / 2, centre_h / 2) + 14
     spokes = []
     for node in nodes.values():
         dx, dy = _unit(node["cx"] - cx, node["cy"] - cy)
+        start = _boundary(centre_w / 2, centre_h / 2, dx, dy)
         end = _boundary(NODE_WIDTH / 2, node["half_h"], dx, dy)
         length = math.hypot(node["cx"] - cx, node["cy"] - cy)
         spokes.append(
             {
-                "x1": round(cx + dx * centre_r, 1),
-                "y1": round(cy + dy * centre_r, 1),
+                "x1": round(cx + dx * start, 1),
+                "y1": round(cy + dy * start, 1),
                 "x2": round(cx + dx * (length - end), 1),
                 "y2": round(cy + dy * (length - end), 1),
             }
         )
+    edges = list(edges)
+    pairs = {(e.breng_partij_id, e.haal_partij_id) for e in edges}
     arrows = []
     for edge in edges:
         source, target = nodes.get(edge.breng_partij_id), nodes.get(edge.haal_partij_id)
@@ -187,9 +191,21 @@ def kaart_map(
         sx, sy, tx, ty = source["cx"], source["cy"], target["cx"], target["cy"]
         dx, dy = _unit(tx - sx, ty - sy)
         distance = math.hypot(tx - sx, ty - sy)
-        # Bend to the left of the direction of travel, so that A->B and B->A do not overlap.
-        bend = 0.18 * distance
-        mx, my = (sx + tx) / 2 - dy * bend, (sy + ty) / 2 + dx * bend
+        # Bend away from the centre: the partijen lie on a circle, so the chord's midpoint
+        # lies on the normal through the centre and the curve's midpoint is half the bend
+        # further out.
+        mid_x, mid_y = (sx + tx) / 2, (sy + ty) / 2
+        nx, ny = -dy, dx
+        if nx * (mid_x - cx) + ny * (mid_y - cy) < 0:
+            nx, ny = -nx, -ny
+        out = math.hypot(mid_x - cx, mid_y - cy)
+        bend = max(0.18 * distance, 2 * (clearance - out))
+        if (edge.haal_partij_id, edge.breng_partij_id) in pairs:
+            # Two arrows between the same partijen run side by side, a few pixels apart.
+            shift = 7 if edge.breng_partij_id > edge.haal_partij_id else -7
+            sx, sy, tx, ty = sx + nx * shift, sy + ny * shift, tx + nx * shift, ty + ny * shift
+            mid_x, mid_y = mid_x + nx * shift, mid_y + ny * shift
+        mx, my = mid_x + nx * bend, mid_y + ny * bend
         ux, uy = _unit(mx - sx, my - sy)
         start = _boundary(NODE_WIDTH / 2, source["half_h"], ux, uy) + 2
         vx, vy = _unit(mx - tx, my - ty)
@@ -215,10 +231,13 @@ def kaart_map(
         "size": size,
         "cx": cx,
         "cy": cy,
-        "centre_r": centre_r,
+        "centre_x": cx - centre_w / 2,
+        "centre_y": cy - centre_h / 2,
+        "centre_w": centre_w,
+        "centre_h": centre_h,
         "title": title,
         "title_lines": [
-            {"text": text, "y": round(cy + (j - (len(centre_lines) - 1) / 2) * 17 + 5, 1)}
+            {"text": text, "y": round(cy + (j - (len(centre_lines) - 1) / 2) * 17 + 4.5, 1)}
             for j, text in enumerate(centre_lines)
         ],
         "nodes": list(nodes.values()),
@@ -229,5 +248,4 @@ def kaart_map(
         "link_colour": LINK_COLOUR,
         "ink": INK,
         "muted": MUTED,
-        "max_node_half_height": node_half_h_max,
     }

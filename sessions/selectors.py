@@ -6,6 +6,7 @@ The number of queries here does not depend on how many partijen or bijdragen a k
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -59,8 +60,16 @@ class Kaart:
     deelnemers: list[Deelnemer]
     presences: list[Presence]
     seq: int
+    access: Access | None = None
 
     max_text: int = settings.HB_MAX_TEXT_LENGTH
+
+    @functools.cached_property
+    def insight(self) -> dict:
+        """The balance chart and the map of this kaart (sessions.insight), for this viewer."""
+        from sessions.insight import kaart_insight
+
+        return kaart_insight(self.tafel.pk, self.access)
 
     @property
     def opgave_fields(self) -> list[tuple[str, str, OpgaveVersie | None]]:
@@ -187,6 +196,7 @@ def kaart_for(tafel_id: int, access: Access) -> Kaart:
         deelnemers=deelnemers,
         presences=presences,
         seq=last,
+        access=access,
     )
 
 

@@ -27,12 +27,16 @@ def veld_label(key: str) -> str:
     return str(VELD_LABELS.get(key, key))
 
 
+def whole_percent(share: Fraction | float) -> str:
+    """A share as a whole percentage, halves rounded up: 0.125 -> '13%'."""
+    return f"{int(Fraction(share) * 100 + Fraction(1, 2))}%"
+
+
 @register.filter
 def percent(share: Fraction | float | None) -> str:
-    """A share as a whole percentage: 0.3125 -> '31%'."""
     if share is None:
         return "–"
-    return f"{round(float(share) * 100)}%"
+    return whole_percent(share)
 
 
 @register.filter
