@@ -51,6 +51,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=halenbrengen.settings \
     DJANGO_DEBUG=0
 
+# Pango and a font for WeasyPrint (the PDF export).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --system --user-group --uid 10001 --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin halenbrengen
 

@@ -5,7 +5,7 @@ PORT ?= 8000
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast test-browser lint lint-ci format bench messages clean
+.PHONY: run test test-fast test-browser lint lint-ci format bench bench-exports messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ messages: $(STAMP)
 	$(BIN)/python manage.py makemessages -l nl -l en --no-obsolete --ignore='.venv/*' \
 		--ignore='tests/*' --ignore='bench/*' --ignore='staticfiles/*' --ignore='static/vendor/*'
 	$(BIN)/python manage.py compilemessages --ignore='.venv/*'
+
+bench-exports: $(STAMP)
+	$(BIN)/python bench/bench_exports.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .test-db.sqlite3 staticfiles .pytest_cache

@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("sessions.urls")),
+    path("", include("sessions.insight_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 import re
 import statistics
 from collections import defaultdict
@@ -510,6 +511,7 @@ def history_by_sessie(
 # Several kaarten as one ---------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=2**16)
 def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 

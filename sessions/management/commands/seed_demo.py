@@ -55,13 +55,14 @@ BIJDRAGEN = [
         "haal",
         "De bedrijventerreinen aantrekkelijker maken, zodat het gebied weer "
         "veilig en prettig wordt",
-        3,
+        2,
         "",
         "",
     ),
     ("Gemeente", "breng", "Coördinatie van de hele aanpak", 3, "mensen_tijd", "toegezegd"),
     ("Gemeente", "breng", "Monitoren hoe effectief de aanpak is", 2, "kennis_data", "toegezegd"),
-    ("Politie", "haal", "De terreinen onaantrekkelijk maken voor malafide bedrijven", 3, "", ""),
+    # Weights as in the story: the balance check found enough balance between the partijen.
+    ("Politie", "haal", "De terreinen onaantrekkelijk maken voor malafide bedrijven", 2, "", ""),
     (
         "Politie",
         "breng",

@@ -1,0 +1,15 @@
+"""Summary pages, exports and the import of an exported opgave (namespace "insight")."""
+
+from django.urls import path
+
+from sessions import insight_views
+
+app_name = "insight"
+
+urlpatterns = [
+    path("opgaven/<int:pk>/overzicht/", insight_views.opgave_summary, name="opgave"),
+    path("opgaven/<int:pk>/export/<str:fmt>/", insight_views.opgave_export, name="opgave_export"),
+    path("sessies/<int:pk>/overzicht/", insight_views.sessie_summary, name="sessie"),
+    path("sessies/<int:pk>/export/<str:fmt>/", insight_views.sessie_export, name="sessie_export"),
+    path("opgaven/importeren/", insight_views.opgave_import, name="import"),
+]

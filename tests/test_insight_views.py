@@ -1,0 +1,217 @@
+"""The summary pages, downloads and the import: who may, what they get."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from sessions import insight, services
+from sessions.exports import jsondoc
+from sessions.models import Membership, Opgave
+from tests import factories
+from tests.insight_data import build_story
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+@pytest.fixture
+def story(opgave):
+    # The conftest's facilitator and coordinator are members of this opgave's team.
+    return build_story(opgave.team)
+
+
+def page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    return BeautifulSoup(response.content, "html.parser")
+
+
+@pytest.mark.parametrize("name", ["insight:opgave", "insight:sessie"])
+def test_anonymous_visitors_are_sent_to_log_in_and_outsiders_get_404(client, story, outsider, name):
+    pk = story.opgave.pk if name == "insight:opgave" else story.sessie_1.pk
+    response = client.get(reverse(name, args=[pk]))
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    client.force_login(outsider)
+    assert client.get(reverse(name, args=[pk])).status_code == 404
+    fmt_name = name + "_export"
+    assert client.get(reverse(fmt_name, args=[pk, "json"])).status_code == 404
+
+
+def test_a_coordinator_reads_the_opgave_summary_without_confidential_items(
+    client, story, coordinator
+):
+    client.force_login(coordinator)
+    soup = page(client, reverse("insight:opgave", args=[story.opgave.pk]))
+    assert soup.h1.get_text(strip=True) == "Summary of Veilige wijk"
+    text = soup.get_text(" ", strip=True)
+    assert "Cameratoezicht" not in text and "Nog niet gedeeld" not in text
+    assert "Openbaar Ministerie" in text
+    assert soup.select("svg[role=img]")  # the balance chart and the map
+    links = {a["href"] for a in soup.select(".downloads a")}
+    assert reverse("insight:opgave_export", args=[story.opgave.pk, "pdf"]) in links
+    assert not any("volledig" in href for href in links)
+    assert soup.find("link", href=lambda h: h and h.endswith("css/print.css"))["media"] == "print"
+
+
+def test_a_facilitator_sees_confidential_items_marked_and_may_download_them(
+    client, story, facilitator
+):
+    client.force_login(facilitator)
+    soup = page(client, reverse("insight:sessie", args=[story.sessie_1.pk]))
+    marked = [li for li in soup.select("li.bijdrage") if "Cameratoezicht" in li.get_text()]
+    assert marked and "confidential" in marked[0].get_text()
+    assert "not yet revealed" in soup.get_text()
+    url = reverse("insight:sessie_export", args=[story.sessie_1.pk, "json"])
+    shared = json.loads(client.get(url).content)
+    complete = json.loads(client.get(url + "?volledig=1").content)
+    assert shared["complete"] is False and complete["complete"] is True
+    assert "Cameratoezicht" not in json.dumps(shared)
+    assert "Cameratoezicht" in json.dumps(complete, ensure_ascii=False)
+
+
+def test_a_coordinator_cannot_ask_for_the_complete_export(client, story, coordinator):
+    client.force_login(coordinator)
+    url = reverse("insight:opgave_export", args=[story.opgave.pk, "json"]) + "?volledig=1"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert json.loads(response.content)["complete"] is False
+
+
+@pytest.mark.parametrize(
+    "fmt, content_type, magic",
+    [
+        ("pdf", "application/pdf", b"%PDF"),
+        ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK"),
+        ("csv", "application/zip", b"PK"),
+        ("json", "application/json", b"{"),
+        ("md", "text/markdown; charset=utf-8", b"# Summary"),
+    ],
+)
+def test_every_format_downloads_as_an_attachment(
+    client, story, coordinator, fmt, content_type, magic
+):
+    client.force_login(coordinator)
+    response = client.get(reverse("insight:sessie_export", args=[story.sessie_2.pk, fmt]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert response["Content-Disposition"].startswith('attachment; filename="veilige-wijk-')
+    assert response["Cache-Control"] == "private, no-store"
+    assert response.content.startswith(magic)
+
+
+def test_an_unknown_format_is_404(client, story, coordinator):
+    client.force_login(coordinator)
+    assert (
+        client.get(reverse("insight:opgave_export", args=[story.opgave.pk, "exe"])).status_code
+        == 404
+    )
+
+
+def test_the_summary_pages_take_a_constant_number_of_queries(client, story, facilitator):
+    client.force_login(facilitator)
+    url = reverse("insight:opgave", args=[story.opgave.pk])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    before = count()
+    sessie = services.sessie_create(opgave=story.opgave, title="Nog een", tafels=2)
+    for tafel in sessie.tafels.all():
+        services.bijdrage_add(
+            tafel=tafel, partij=story.partijen["Politie"], soort="haal", tekst="Meer"
+        )
+    assert count() == before
+
+
+def test_the_page_is_in_dutch_by_default(client, story, coordinator):
+    from django.utils import translation
+
+    client.force_login(coordinator)
+    client.defaults.pop("HTTP_ACCEPT_LANGUAGE")
+    with translation.override("nl"):
+        response = client.get(reverse("insight:opgave", args=[story.opgave.pk]))
+    assert response.status_code == 200
+    assert BeautifulSoup(response.content, "html.parser").html["lang"] == "nl"
+
+
+# Import ------------------------------------------------------------------------------------
+
+
+def export_file(story, name="export.json") -> SimpleUploadedFile:
+    document = jsondoc.build(insight.summary_for_opgave(story.opgave.pk, complete=True))
+    return SimpleUploadedFile(name, json.dumps(document).encode(), "application/json")
+
+
+def test_a_facilitator_imports_an_export_as_a_new_opgave_in_their_team(client, story, facilitator):
+    client.force_login(facilitator)
+    url = reverse("insight:import")
+    soup = page(client, url)
+    assert soup.find("input", {"type": "file", "name": "document"})
+    response = client.post(
+        url, {"team": story.opgave.team.pk, "document": export_file(story), "title": "Kopie"}
+    )
+    new = Opgave.objects.get(title="Kopie")
+    assert response.status_code == 302 and response["Location"] == new.get_absolute_url()
+    assert new.team == story.opgave.team
+    assert new.partijen.count() == 5 and new.sessies.count() == 2
+
+
+def test_an_invalid_file_is_shown_as_an_error_and_imports_nothing(client, story, facilitator):
+    client.force_login(facilitator)
+    before = Opgave.objects.count()
+    bad = SimpleUploadedFile("x.json", b'{"format": "something else"}', "application/json")
+    response = client.post(
+        reverse("insight:import"), {"team": story.opgave.team.pk, "document": bad}
+    )
+    assert response.status_code == 200
+    errors = BeautifulSoup(response.content, "html.parser").select_one(".form-errors")
+    assert "not a Halen/Brengen export" in errors.get_text()
+    assert Opgave.objects.count() == before
+
+
+def test_only_facilitators_import_and_only_into_their_own_teams(
+    client, story, coordinator, facilitator
+):
+    client.force_login(coordinator)
+    assert client.get(reverse("insight:import")).status_code == 403
+    other_team = factories.TeamFactory()
+    client.force_login(facilitator)
+    response = client.post(
+        reverse("insight:import"), {"team": other_team.pk, "document": export_file(story)}
+    )
+    assert response.status_code == 200
+    assert not Opgave.objects.filter(team=other_team).exists()
+
+
+def test_a_facilitator_of_several_teams_chooses_the_team(client, story, facilitator):
+    second = factories.MembershipFactory(user=facilitator, role=Membership.Role.FACILITATOR).team
+    factories.MembershipFactory(user=facilitator, role=Membership.Role.COORDINATOR)
+    client.force_login(facilitator)
+    soup = page(client, reverse("insight:import"))
+    options = {o.get_text() for o in soup.select("select[name=team] option")}
+    assert options == {story.opgave.team.name, second.name}
+    client.post(reverse("insight:import"), {"team": second.pk, "document": export_file(story)})
+    assert Opgave.objects.filter(team=second, title="Veilige wijk").exists()
+
+
+def test_the_import_form_limits_the_file_size(client, story, facilitator, monkeypatch):
+    from sessions import insight_forms
+
+    monkeypatch.setattr(insight_forms, "MAX_IMPORT_BYTES", 10)
+    client.force_login(facilitator)
+    response = client.post(
+        reverse("insight:import"), {"team": story.opgave.team.pk, "document": export_file(story)}
+    )
+    assert response.status_code == 200
+    assert "too large" in response.content.decode()
