@@ -70,4 +70,6 @@ EXPOSE 8000
 
 # The app runs from /app (daphne and manage.py put the working directory first on sys.path),
 # so the source tree, with its migrations and management commands, is what gets imported.
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "halenbrengen.asgi:application"]
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", \
+     "--websocket-max-message-size", "131072", "--websocket-max-frame-size", "131072", \
+     "halenbrengen.asgi:application"]
