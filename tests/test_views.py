@@ -1,6 +1,7 @@
 """The HTTP edge: pages answer who may see them, and the join link becomes a session."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -243,3 +244,15 @@ def test_joining_is_rate_limited_per_address(client, sessie, settings):
     for _ in range(3):
         assert client.get(sessie.get_join_path()).status_code == 302
     assert client.get(sessie.get_join_path()).status_code == 429
+
+
+def test_the_join_form_help_text_is_announced_with_its_field(client, sessie):
+    client.get(sessie.get_join_path())
+    html = client.get(reverse("sessions:sessie_join", args=[sessie.pk])).content.decode()
+    described = re.search(
+        r'id="id_name"[^>]*aria-describedby="([^"]+)"|aria-describedby="([^"]+)"[^>]*id="id_name"',
+        html,
+    )
+    assert described
+    target = described.group(1) or described.group(2)
+    assert f'id="{target}"' in html
