@@ -117,13 +117,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Channel layer: Redis in production and CI, in-memory for a single process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # Pub/sub: a group_send is one PUBLISH, and each process subscribes once per group and
+    # fans out to its own sockets. RedisChannelLayer's receive loop makes about four sequential
+    # Redis round trips per delivered message and tops out near 600 deliveries/s per process
+    # (bench/README.md). Both are at-most-once; the kaart never relied on more (seq + heartbeat).
+    # Membership lives in the processes, so a Redis restart or FLUSHDB does not wipe it.
+    # socket_timeout: redis-py 8 defaults to 5 s, which races channels-redis' 5 s blocking
+    # reads; keep it explicit and longer.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
-                "capacity": 1000,
-                "expiry": 30,
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 10}],
                 "prefix": os.environ.get("CHANNELS_PREFIX", "halenbrengen"),
             },
         }

@@ -7,6 +7,7 @@ sessions.fragments. Redis only rings the bell; every push is rendered from the d
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import time
@@ -16,7 +17,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,6 +30,8 @@ logger = logging.getLogger(__name__)
 CLOSE_NO_ACCESS = 4403
 CLOSE_TOO_LARGE = 4413
 CLOSE_TOO_MANY = 4429
+# A bell normally arrives within milliseconds; one missing after this long was lost.
+BELL_GRACE = datetime.timedelta(seconds=3)
 
 
 def _language(scope: dict[str, Any]) -> str:
@@ -130,13 +133,35 @@ class KaartConsumer(AsyncWebsocketConsumer):
         return "ok"
 
     async def _ping(self, payload: dict[str, Any]) -> None:
+        await self._rejoin_groups()
         seq = payload.get("seq")
-        latest = await self._heartbeat()
-        if not isinstance(seq, int) or isinstance(seq, bool) or seq != latest:
-            # The client missed something (or the layer dropped a bell): the whole card again.
+        try:
+            overdue = await self._heartbeat()
+        except DatabaseError:
+            logger.warning("heartbeat without database on tafel %s", self.tafel_id)
+            return  # the next heartbeat tries again; the socket stays
+        if (
+            not isinstance(seq, int)
+            or isinstance(seq, bool)
+            or seq != self.last_seq  # the page has something else than this socket sent it
+            or overdue  # a change this socket was never sent, older than a bell takes
+        ):
             await self.send_full()
         else:
-            await self.send(text_data=self._pong(latest))
+            # Up to date, or its bells are still on their way (under load the queue can be
+            # longer than a heartbeat): the whole card then would only make the queue longer.
+            await self.send(text_data=self._pong(self.last_seq))
+
+    async def _rejoin_groups(self) -> None:
+        """Join this socket's groups again on every heartbeat: Redis may have lost them (a
+        restart without persistence, FLUSHDB, a failover, channels-redis' group expiry) while
+        the socket stayed open. Idempotent and cheap."""
+        for group in self.groups_joined:
+            try:
+                await self.channel_layer.group_add(group, self.channel_name)
+            except Exception:  # noqa: BLE001 - Redis down: the card still comes from PostgreSQL
+                logger.warning("could not rejoin %s", group, exc_info=True)
+                return
 
     def _pong(self, seq: int) -> str:
         return f'<div id="kaart-pong" hx-swap-oob="true" data-seq="{seq}" hidden></div>'
@@ -151,15 +176,15 @@ class KaartConsumer(AsyncWebsocketConsumer):
         )
 
     @database_sync_to_async
-    def _heartbeat(self) -> int:
+    def _heartbeat(self) -> bool:
+        """Touch presence; whether the log holds a change this socket was not sent that is
+        older than BELL_GRACE (its bell was lost, not just queued)."""
         services.presence_touch(channel_name=self.channel_name)
-        return (
-            KaartEvent.objects.filter(tafel_id=self.tafel_id)
-            .order_by("-seq")
-            .values_list("seq", flat=True)
-            .first()
-            or 0
-        )
+        return KaartEvent.objects.filter(
+            tafel_id=self.tafel_id,
+            seq__gt=self.last_seq,
+            created_at__lt=timezone.now() - BELL_GRACE,
+        ).exists()
 
     @database_sync_to_async
     def _apply(self, payload: dict[str, Any]) -> str:
@@ -212,11 +237,17 @@ class KaartConsumer(AsyncWebsocketConsumer):
     async def kaart_changed(self, event: dict[str, Any]) -> None:
         if event["seq"] <= self.last_seq:
             return  # already sent, in a full card
-        if event["seq"] > self.last_seq + 1:
-            await self.send_full()  # a bell was lost: send the truth
+        try:
+            if event["seq"] > self.last_seq + 1:
+                await self.send_full()  # a bell was lost: send the truth
+                return
+            regions = fragments.regions_for_event(event["kind"], event["data"])
+            html, seq, allowed = await self._render(regions, event=event)
+        except DatabaseError:
+            # The database is away for a moment: keep the socket. last_seq stays behind, so the
+            # next bell is a gap (whole card) and the heartbeat notices too.
+            logger.warning("push without database on tafel %s", self.tafel_id)
             return
-        regions = fragments.regions_for_event(event["kind"], event["data"])
-        html, seq, allowed = await self._render(regions, event=event)
         if not allowed:
             await self.close(code=CLOSE_NO_ACCESS)
             return
@@ -224,7 +255,10 @@ class KaartConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=html)
 
     async def presence_changed(self, event: dict[str, Any]) -> None:
-        html, _seq, allowed = await self._render(["presence"])
+        try:
+            html, _seq, allowed = await self._render(["presence"])
+        except DatabaseError:
+            return  # presence is refreshed by the next change or heartbeat
         if allowed:
             await self.send(text_data=html)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import uuid
@@ -150,7 +151,11 @@ async def test_a_heartbeat_behind_the_log_gets_the_whole_card(kaarten):
     await sync_to_async(Bijdrage.objects.create)(
         tafel=kaarten.tafel_a, partij=kaarten.politie, soort="haal", tekst="Stil toegevoegd"
     )
-    await sync_to_async(KaartEvent.objects.create)(tafel=kaarten.tafel_a, seq=1, kind="x")
+    event = await sync_to_async(KaartEvent.objects.create)(tafel=kaarten.tafel_a, seq=1, kind="x")
+    # ...long enough ago that its bell would have arrived (a younger one may still be queued).
+    await sync_to_async(KaartEvent.objects.filter(pk=event.pk).update)(
+        created_at=event.created_at - datetime.timedelta(seconds=10)
+    )
     await sockets["anna"].comm.send_to(text_data=json.dumps({"action": "ping", "seq": 0}))
     card = await sockets["anna"].receive_until("kaart-partijen")
     assert "Stil toegevoegd" in card
