@@ -49,6 +49,10 @@ messages: $(STAMP)
 		--ignore='tests/*' --ignore='bench/*' --ignore='staticfiles/*' --ignore='static/vendor/*'
 	$(BIN)/python manage.py compilemessages --ignore='.venv/*'
 
+# The live kaart under load, against this machine's PostgreSQL and Redis (bench/README.md).
+bench: $(STAMP)
+	$(BIN)/python bench/load.py --tafels 200 --clients 5 --interval 5 --duration 60 --processes 1
+
 bench-exports: $(STAMP)
 	$(BIN)/python bench/bench_exports.py
 
