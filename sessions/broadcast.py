@@ -6,6 +6,7 @@ number, never a model. Services call these functions from transaction.on_commit 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -33,13 +34,20 @@ def _send(group: str, event: dict[str, Any]) -> None:
 
 
 def kaart_changed(
-    *, sessie_id: int, tafel_id: int, seq: int, kind: str, data: dict[str, Any]
+    *, sessie_id: int, tafel_id: int, seq: int, kind: str, data: dict[str, Any], actor: str = ""
 ) -> None:
-    """Tell every socket of a tafel that its kaart changed (event `seq` of the log), and the
-    facilitators' screens that this tafel is active."""
+    """Tell every socket of a tafel that its kaart changed (event `seq` of the log, made by
+    `actor`, the name the others see), and the facilitators' screens that it is active."""
     _send(
         tafel_group(tafel_id),
-        {"type": "kaart.changed", "tafel_id": tafel_id, "seq": seq, "kind": kind, "data": data},
+        {
+            "type": "kaart.changed",
+            "tafel_id": tafel_id,
+            "seq": seq,
+            "kind": kind,
+            "data": data,
+            "actor": actor,
+        },
     )
     _send(watch_group(sessie_id), {"type": "tafel.activity", "tafel_id": tafel_id})
 
@@ -54,5 +62,9 @@ def sessie_changed(*, sessie_id: int, kind: str, data: dict[str, Any] | None = N
 
 def presence_changed(*, sessie_id: int, tafel_id: int) -> None:
     """Tell every socket of a tafel that who is present, or who edits what, changed."""
-    _send(tafel_group(tafel_id), {"type": "presence.changed", "tafel_id": tafel_id})
+    # `ring` tells one ring from the next: the sockets of a process render it once.
+    _send(
+        tafel_group(tafel_id),
+        {"type": "presence.changed", "tafel_id": tafel_id, "ring": uuid.uuid4().hex},
+    )
     _send(watch_group(sessie_id), {"type": "tafel.activity", "tafel_id": tafel_id})

@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sessions import access, actions, broadcast, fragments, selectors, services
+from sessions import access, actions, broadcast, fragments, pushcache, selectors, services
 from sessions.models import KaartEvent, Tafel
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,18 @@ class KaartConsumer(AsyncWebsocketConsumer):
         self.window_start = time.monotonic()
         self.window_count = 0
         self.groups_joined: list[str] = []
+        # What this person may see and do, refreshed by every whole card, sessie change and
+        # heartbeat; pushes of kaart changes use it as it is. Edits are authorised afresh.
+        self.access = access.NO_ACCESS
+        # Whether this person may have vertrouwelijk items of their own on the kaart: then
+        # what they see is theirs alone, and their pushes are rendered for them alone.
+        self.private = False
+        # When this socket last took a bell: one that still takes bells is not deaf, its
+        # missing changes are queued (under load), not lost.
+        self.last_bell = float("-inf")
+        # The sequence number the page must have: what this socket had sent by the previous
+        # heartbeat. A heartbeat may overtake newer changes on their way to the page.
+        self.page_has = 0
         await self.accept()
         allowed, sessie_id = await self._authorise()
         if not allowed.can_view:
@@ -143,7 +155,8 @@ class KaartConsumer(AsyncWebsocketConsumer):
         if (
             not isinstance(seq, int)
             or isinstance(seq, bool)
-            or seq != self.last_seq  # the page has something else than this socket sent it
+            or seq > self.last_seq  # the page knows more than this socket sent it
+            or seq < self.page_has  # sent before the last heartbeat and still not there
             or overdue  # a change this socket was never sent, older than a bell takes
         ):
             await self.send_full()
@@ -151,6 +164,9 @@ class KaartConsumer(AsyncWebsocketConsumer):
             # Up to date, or its bells are still on their way (under load the queue can be
             # longer than a heartbeat): the whole card then would only make the queue longer.
             await self.send(text_data=self._pong(self.last_seq))
+        # What was sent up to now has arrived by the next heartbeat; what is sent after this
+        # one may still be on its way when the page sends it.
+        self.page_has = self.last_seq
 
     async def _rejoin_groups(self) -> None:
         """Join this socket's groups again on every heartbeat: Redis may have lost them (a
@@ -177,9 +193,17 @@ class KaartConsumer(AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def _heartbeat(self) -> bool:
-        """Touch presence; whether the log holds a change this socket was not sent that is
-        older than BELL_GRACE (its bell was lost, not just queued)."""
+        """Touch presence and look at access again. Whether the whole card is due: access
+        changed (the card shows it, or the socket closes), or the log holds a change this
+        socket was not sent that is older than BELL_GRACE while no bell came for as long:
+        its bell was lost. A socket that takes bells is only behind, as under load; the
+        whole card would lengthen its queue, and the next bell shows a gap if one was lost."""
         services.presence_touch(channel_name=self.channel_name)
+        _tafel, allowed = self._access_now()
+        if allowed != self.access:
+            return True
+        if time.monotonic() - self.last_bell < BELL_GRACE.total_seconds():
+            return False
         return KaartEvent.objects.filter(
             tafel_id=self.tafel_id,
             seq__gt=self.last_seq,
@@ -235,32 +259,83 @@ class KaartConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=html)
 
     async def kaart_changed(self, event: dict[str, Any]) -> None:
+        self.last_bell = time.monotonic()
         if event["seq"] <= self.last_seq:
             return  # already sent, in a full card
+        if event["data"].get("vertrouwelijk") and self.access.role != "facilitator":
+            self.private = True  # it may be this person's own: render for them alone
         try:
             if event["seq"] > self.last_seq + 1:
                 await self.send_full()  # a bell was lost: send the truth
                 return
             regions = fragments.regions_for_event(event["kind"], event["data"])
-            html, seq, allowed = await self._render(regions, event=event)
+            if event.get("kind") and not event["data"].get("vertrouwelijk"):
+                regions.append("announce")
+            html = await pushcache.cache.html(
+                regions,
+                key_of=lambda region: (self.tafel_id, event["seq"], region, self._audience(region)),
+                render=lambda missing: self._render_each(missing, event),
+            )
         except DatabaseError:
             # The database is away for a moment: keep the socket. last_seq stays behind, so the
             # next bell is a gap (whole card) and the heartbeat notices too.
             logger.warning("push without database on tafel %s", self.tafel_id)
             return
-        if not allowed:
-            await self.close(code=CLOSE_NO_ACCESS)
-            return
         self.last_seq = max(self.last_seq, event["seq"])
         await self.send(text_data=html)
 
+    def _audience(self, region: str) -> tuple:
+        """Everything a region's HTML depends on besides the kaart: who sees it alike."""
+        if region in ("seq", "announce"):
+            return (self.language,)
+        allowed, deelnemer = self.access, self.access.deelnemer
+        who = (
+            self.language,
+            allowed.role,
+            allowed.can_edit,
+            deelnemer.pk if deelnemer is not None and self.private else None,
+        )
+        partij_id = deelnemer.partij_id if deelnemer is not None else None
+        if region.startswith("partij:"):
+            # A partij's own people see its perspectief before the reveal, and may write it.
+            return (*who, partij_id == int(region.split(":", 1)[1]))
+        if region == "partijen":
+            return (*who, partij_id)
+        return who
+
     async def presence_changed(self, event: dict[str, Any]) -> None:
         try:
-            html, _seq, allowed = await self._render(["presence"])
+            html = await pushcache.cache.html(
+                ["presence"],
+                key_of=lambda region: (self.tafel_id, event.get("ring"), region, self.language),
+                render=self._render_presence,
+            )
         except DatabaseError:
             return  # presence is refreshed by the next change or heartbeat
-        if allowed:
-            await self.send(text_data=html)
+        await self.send(text_data=html)
+
+    @database_sync_to_async
+    def _render_presence(self, regions: list[str]) -> dict[str, str]:
+        with translation.override(self.language):
+            return {"presence": fragments.render_presence(selectors.present_at(self.tafel_id))}
+
+    @database_sync_to_async
+    def _render_each(self, regions: list[str], event: dict[str, Any]) -> dict[str, str]:
+        """These regions of the kaart as this socket's person sees it (and, for everyone
+        alike, the announcement of the change)."""
+        with translation.override(self.language):
+            shown = [region for region in regions if region != "announce"]
+            html = {}
+            if shown:
+                kaart = selectors.kaart_for(self.tafel_id, self.access)
+                # The page holds this change and those before it: later ones bring their own
+                # bells (the heartbeat compares this number with what the socket was sent).
+                kaart.seq = event["seq"]
+                html = fragments.render_each(kaart, self.access, shown)
+            if "announce" in regions:
+                actor = event.get("actor") or self._actor_name(event["seq"])
+                html["announce"] = fragments.render_announcement(actor, event["kind"])
+            return html
 
     async def sessie_changed(self, event: dict[str, Any]) -> None:
         kind = event.get("kind")
@@ -283,18 +358,18 @@ class KaartConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=html)
 
     @database_sync_to_async
-    def _render(self, regions, event=None) -> tuple[str, int, bool]:
+    def _render(self, regions) -> tuple[str, int, bool]:
+        """These regions (None: the whole card) with access looked at afresh."""
         with translation.override(self.language):
             tafel, allowed = self._access_now()
+            self.access = allowed
             if not allowed.can_view:
                 return "", 0, False
             kaart = selectors.kaart_for(tafel.pk, allowed)
             if regions is None:
+                self.private = allowed.role != "facilitator" and _has_vertrouwelijk(kaart)
                 return fragments.render_full(kaart, allowed), kaart.seq, True
-            html = fragments.render_regions(kaart, allowed, regions)
-            if event is not None and event.get("kind") and not event["data"].get("vertrouwelijk"):
-                html += fragments.render_announcement(self._actor_name(event["seq"]), event["kind"])
-            return html, kaart.seq, True
+            return fragments.render_regions(kaart, allowed, regions), kaart.seq, True
 
     # Access -------------------------------------------------------------------------------
 
@@ -319,6 +394,7 @@ class KaartConsumer(AsyncWebsocketConsumer):
     @database_sync_to_async
     def _authorise(self) -> tuple[access.Access, int | None]:
         tafel, allowed = self._access_now()
+        self.access = allowed
         return allowed, tafel.sessie_id if tafel.sessie_id else None
 
     @database_sync_to_async
@@ -330,6 +406,13 @@ class KaartConsumer(AsyncWebsocketConsumer):
             actor=services.Actor(user=self._user(), deelnemer=allowed.deelnemer),
             role=allowed.role,
         )
+
+
+def _has_vertrouwelijk(kaart: selectors.Kaart) -> bool:
+    """Whether a vertrouwelijk item is on the kaart as one person sees it (for a participant:
+    their own)."""
+    items = [*kaart.halen, *kaart.brengen, *(b.perspectief for b in kaart.blocks)]
+    return any(item is not None and item.vertrouwelijk for item in items)
 
 
 class SessieConsumer(AsyncWebsocketConsumer):

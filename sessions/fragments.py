@@ -79,21 +79,31 @@ def context(kaart: Kaart, access: Access) -> dict[str, Any]:
 
 def render_regions(kaart: Kaart, access: Access, regions: Iterable[str]) -> str:
     """The HTML of these regions for this viewer, in the given order, each with its id."""
+    return "".join(render_each(kaart, access, regions).values())
+
+
+def render_each(kaart: Kaart, access: Access, regions: Iterable[str]) -> dict[str, str]:
+    """The HTML of each of these regions for this viewer, by region name, in order."""
     ctx = context(kaart, access)
-    parts = []
+    parts = {}
     for region in dict.fromkeys(regions):
         if region.startswith("partij:"):
             partij_id = int(region.split(":", 1)[1])
             block = next((b for b in kaart.blocks if b.partij.pk == partij_id), None)
             if block is None:  # the partij is gone: the grid renders without it
-                parts.append(render_to_string(f"{KAART_TEMPLATE}#partijen", ctx))
+                parts[region] = render_to_string(f"{KAART_TEMPLATE}#partijen", ctx)
             else:
-                parts.append(
-                    render_to_string("sessions/includes/partij_block.html", {**ctx, "block": block})
+                parts[region] = render_to_string(
+                    "sessions/includes/partij_block.html", {**ctx, "block": block}
                 )
         else:
-            parts.append(render_to_string(f"{KAART_TEMPLATE}#{PARTIALS[region]}", ctx))
-    return "".join(parts)
+            parts[region] = render_to_string(f"{KAART_TEMPLATE}#{PARTIALS[region]}", ctx)
+    return parts
+
+
+def render_presence(presences: list) -> str:
+    """The presence region alone: who is at the tafel does not depend on who looks."""
+    return render_to_string(f"{KAART_TEMPLATE}#presence", {"kaart": {"presences": presences}})
 
 
 def render_full(kaart: Kaart, access: Access) -> str:

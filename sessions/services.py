@@ -288,7 +288,12 @@ def _record(*, tafel: Tafel, kind: str, data: dict[str, Any], actor: Actor) -> K
     )
     transaction.on_commit(
         lambda: broadcast.kaart_changed(
-            sessie_id=tafel.sessie_id, tafel_id=tafel.pk, seq=seq, kind=kind, data=data
+            sessie_id=tafel.sessie_id,
+            tafel_id=tafel.pk,
+            seq=seq,
+            kind=kind,
+            data=data,
+            actor=actor.name,
         )
     )
     return event
