@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -122,7 +122,7 @@ def opgave_import(request: HttpRequest) -> HttpResponse:
         memberships__user=request.user, memberships__role=Membership.Role.FACILITATOR
     )
     if not teams.exists():
-        return HttpResponseForbidden(_("Only facilitators can import an opgave."))
+        raise PermissionDenied(_("Only facilitators can import an opgave."))
     form = ImportForm(request.POST or None, request.FILES or None, teams=teams)
     if request.method == "POST" and form.is_valid():
         try:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import (
@@ -16,7 +16,6 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
-    HttpResponseForbidden,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -158,7 +157,7 @@ def sessie_control(request: HttpRequest, pk: int) -> HttpResponse:
     """One of the facilitator's controls; answers by going back to the control room."""
     sessie, allowed = _sessie_or_404(request, pk)
     if not allowed.can_manage:
-        return HttpResponseForbidden(_("Only a facilitator of this opgave can do this."))
+        raise PermissionDenied(_("Only a facilitator of this opgave can do this."))
     op = request.POST.get("op", "")
     handler = SESSIE_CONTROLS.get(op)
     if handler is None:
@@ -309,7 +308,7 @@ def opgave_create(request: HttpRequest) -> HttpResponse:
         memberships__user=request.user, memberships__role=Membership.Role.FACILITATOR
     )
     if not teams.exists():
-        return HttpResponseForbidden(_("Only facilitators create opgaven."))
+        raise PermissionDenied(_("Only facilitators create opgaven."))
     form = OpgaveForm(request.POST or None, teams=teams)
     if request.method == "POST" and form.is_valid():
         try:
@@ -333,7 +332,7 @@ def opgave_create(request: HttpRequest) -> HttpResponse:
 def partij_edit(request: HttpRequest, pk: int, partij_pk: int | None = None) -> HttpResponse:
     opgave, allowed = _opgave_or_404(request, pk)
     if not allowed.can_manage:
-        return HttpResponseForbidden(_("Only a facilitator of this opgave can do this."))
+        raise PermissionDenied(_("Only a facilitator of this opgave can do this."))
     partij = get_object_or_404(opgave.partijen, pk=partij_pk) if partij_pk else None
     initial = (
         {
@@ -366,7 +365,7 @@ def partij_edit(request: HttpRequest, pk: int, partij_pk: int | None = None) -> 
 def sessie_edit(request: HttpRequest, pk: int, sessie_pk: int | None = None) -> HttpResponse:
     opgave, allowed = _opgave_or_404(request, pk)
     if not allowed.can_manage:
-        return HttpResponseForbidden(_("Only a facilitator of this opgave can do this."))
+        raise PermissionDenied(_("Only a facilitator of this opgave can do this."))
     sessie = get_object_or_404(opgave.sessies, pk=sessie_pk) if sessie_pk else None
     initial = (
         {
@@ -412,7 +411,7 @@ def sessie_edit(request: HttpRequest, pk: int, sessie_pk: int | None = None) -> 
 def sessie_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
     sessie, allowed = _sessie_or_404(request, pk)
     if not allowed.can_manage:
-        return HttpResponseForbidden(_("Only a facilitator of this opgave can do this."))
+        raise PermissionDenied(_("Only a facilitator of this opgave can do this."))
     copy = services.sessie_duplicate(sessie=sessie, actor=services.Actor(user=request.user))
     messages.success(request, _("The sessie has been copied. The copy has its own join link."))
     return redirect(copy)

@@ -199,6 +199,19 @@ def test_a_form_without_csrf_token_gets_a_clear_page_and_changes_nothing(db, fac
     assert not sessie.tafels.exists()
 
 
+def test_a_page_only_facilitators_may_use_is_a_clear_403_in_the_language(client, coordinator):
+    client.force_login(coordinator)
+    for language, reason, heading in [
+        ("en", "Only facilitators create opgaven.", "No access"),
+        ("nl", "Alleen procesbegeleiders maken opgaven aan.", "Geen toegang"),
+    ]:
+        response = client.get(reverse("sessions:opgave_create"), HTTP_ACCEPT_LANGUAGE=language)
+        html = response.content.decode()
+        assert response.status_code == 403
+        assert f'<html lang="{language}">' in html
+        assert f"<h1>{heading}</h1>" in html and reason in html
+
+
 def test_an_unknown_page_is_a_clear_404(client, db, settings):
     settings.DEBUG = False
     response = client.get("/bestaat-niet/", HTTP_ACCEPT_LANGUAGE="en")

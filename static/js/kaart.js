@@ -110,15 +110,91 @@
       if (busy(target)) return;
       var html = pending[id];
       delete pending[id];
+      var focus = rememberFocus(target);
       htmx.swap(target, html, { swapStyle: "outerHTML" });
+      restoreFocus(focus);
     });
     markEditing();
+    announceStep();
+  }
+
+  // Keeping the keyboard focus where it was when the region around it is swapped ------------
+  //
+  // A swapped region is new HTML: the element that had the focus is gone, and the browser
+  // would drop the focus to the top of the page. Find its counterpart in the new HTML by id,
+  // or (a summary or a button without one) by the form it opens or belongs to.
+
+  // (A form's id is read with getAttribute: `form.id` is its field named "id", if it has one.)
+  function focusKey(el) {
+    if (!el || el === document.body) return null;
+    if (el.id && el.tagName !== "FORM") return { id: el.id };
+    if (el.tagName === "SUMMARY") {
+      var opened = el.parentElement && el.parentElement.querySelector("form[id]");
+      return opened ? { summaryOf: opened.getAttribute("id") } : null;
+    }
+    var form = el.closest && el.closest("form[id]");
+    if (form) {
+      var index = Array.prototype.indexOf.call(form.elements, el);
+      return index >= 0 ? { form: form.getAttribute("id"), index: index } : null;
+    }
+    return null;
+  }
+
+  function byKey(key) {
+    if (!key) return null;
+    if (key.id) return document.getElementById(key.id);
+    var form = document.getElementById(key.summaryOf || key.form);
+    if (!form) return null;
+    if (key.summaryOf) {
+      var details = form.closest("details");
+      return details ? details.querySelector("summary") : null;
+    }
+    return form.elements[key.index] || null;
   }
 
   function rememberFocus(target) {
     var active = document.activeElement;
-    if (active && active.id && target.contains(active)) return active.id;
-    return null;
+    return active && target.contains(active) ? focusKey(active) : null;
+  }
+
+  function restoreFocus(key) {
+    if (!key) return;
+    var again = byKey(key);
+    // Only if nobody moved the focus meanwhile (it dropped to the page when its element went).
+    var active = document.activeElement;
+    if (again && again !== active && (!active || active === document.body)) {
+      again.focus({ preventScroll: true });
+    }
+  }
+
+  // A form that closes (sent, or cancelled) gives the focus back to the control that opened
+  // it, instead of letting it fall to the top of the page.
+  function closeDetails(details) {
+    var hadFocus = details.contains(document.activeElement);
+    details.open = false;
+    if (hadFocus) {
+      var summary = details.querySelector("summary");
+      if (summary) summary.focus({ preventScroll: true });
+    }
+  }
+
+  // The facilitator moved the sessie to another step: say so politely, without moving focus.
+  var shownStep = null;
+  function announceStep() {
+    // data-stap, not the class: htmx settles the class a moment after the swap.
+    var section = document.getElementById("kaart-stap");
+    var stap = section && section.getAttribute("data-stap");
+    if (!stap) return;
+    if (shownStep !== null && stap !== shownStep) {
+      var live = document.getElementById("kaart-live");
+      var heading = section.querySelector("h2");
+      if (live && heading) {
+        var line = document.createElement("p");
+        line.textContent = heading.textContent.replace(/\s+/g, " ").trim();
+        live.replaceChildren(line);
+      }
+    }
+    shownStep = stap;
   }
 
   document.addEventListener("htmx:oobBeforeSwap", function (evt) {
@@ -128,17 +204,23 @@
     if (busy(target) && target.tagName !== "INPUT") {
       // Someone is typing here: hold this region back until their form is clean again.
       var fragment = evt.detail.fragment;
-      var node = fragment.firstElementChild || fragment;
+      var node = (fragment.firstElementChild || fragment).cloneNode(true);
+      // Swapped later with htmx.swap(), which would first swap any element inside marked
+      // hx-swap-oob (the partij blocks of the partijen region) on its own, taking it out of
+      // the region: the region would come back empty.
+      node.removeAttribute("hx-swap-oob");
+      node.querySelectorAll("[hx-swap-oob]").forEach(function (el) {
+        el.removeAttribute("hx-swap-oob");
+      });
       pending[target.id] = node.outerHTML;
       evt.detail.shouldSwap = false;
       target.classList.add("has-remote-change");
       return;
     }
-    var focusId = rememberFocus(target);
-    if (focusId) {
+    var focus = rememberFocus(target);
+    if (focus) {
       setTimeout(function () {
-        var again = document.getElementById(focusId);
-        if (again) again.focus({ preventScroll: true });
+        restoreFocus(focus);
       }, 0);
     }
   });
@@ -152,11 +234,13 @@
       if (form && form.tagName === "FORM") {
         form.reset();
         var details = form.closest("details");
-        if (details && details.classList.contains("add")) details.open = false;
-        if (details && details.classList.contains("edit")) details.open = false;
+        if (details && (details.classList.contains("add") || details.classList.contains("edit"))) {
+          closeDetails(details);
+        }
       }
       applyPending();
     }
+    if (target && target.id === "kaart-stap") announceStep();
     if (target && (target.id === "kaart-presence" || target.id.indexOf("partij-") === 0)) markEditing();
     if (target && target.id === "kaart-pong") {
       clearTimeout(pongTimer);
@@ -191,7 +275,7 @@
   document.addEventListener("reset", function (evt) {
     // Cancel: the form goes back to what it showed, and an edit form closes.
     var details = evt.target.closest && evt.target.closest("details.edit");
-    if (details) details.open = false;
+    if (details) closeDetails(details);
     setTimeout(applyPending, 0);
   });
 
@@ -379,5 +463,6 @@
       if (!everOpen) enterHttpMode();
     }, 5000);
     markEditing();
+    announceStep();
   });
 })();

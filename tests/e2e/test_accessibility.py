@@ -3,7 +3,8 @@ in Dutch and in English, and the kaart has no horizontal scrolling on a phone or
 
 axe-core comes from the npm registry (tests/e2e/vendor/axe.min.js, `npm pack axe-core@4`,
 licence in tests/e2e/vendor/axe.LICENSE) and is injected into each page by Playwright.
-The demo data (opgave, facilitator, open sessie in step 2 with one tafel) comes from seed_demo.
+The demo data (opgave, facilitator, open sessie in step 2 with one tafel) comes from seed_demo;
+`prepare()` adds what a page type needs beyond it (another step, a second tafel, a coordinator).
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from sessions.models import Sessie
+from sessions import services
+from sessions.models import Membership, Partij, Sessie
 from tests.e2e.test_platform import OPGAVE_TITLE, seed_demo
+from tests.factories import MembershipFactory
 
 try:
     from playwright.sync_api import expect
@@ -36,11 +39,22 @@ PAGE_TYPES = [
     "opgave",
     "sessie_control",
     "join",
-    "kaart",
+    "kaart",  # the demo sessie is in step 2
+    "kaart_step_1",
+    "kaart_step_3",
+    "overview",  # the control room's live overview, with two tafels and a seated participant
+    "plenary",
+    "sessie_summary",
+    "opgave_summary",
+    "waiting",  # joined, not yet seated at a tafel
     "revoked_link",
+    "no_access",  # a kaart opened without having joined
+    "forbidden",  # a coordinator on a page only facilitators may use
+    "csrf_failure",
     "not_found",
 ]
 PARTICIPANT = ("Anna de Vries", "Politie")
+PASSWORD = "correct-horse-battery"  # tests/factories.py
 
 
 # Setting the scene ---------------------------------------------------------------------------
@@ -61,8 +75,35 @@ def demo(transactional_db, live_url) -> dict:
     }
 
 
+def prepare(page_type: str, demo: dict) -> None:
+    """Add the data this page type needs to the demo (before the first browser context)."""
+    sessie = Sessie.objects.get(pk=demo["sessie"])
+    if page_type in ("kaart_step_1", "kaart_step_3"):
+        services.sessie_set_step(sessie=sessie, stap=int(page_type[-1]))
+    elif page_type == "overview":
+        services.tafel_add(sessie=sessie)
+        politie = Partij.objects.get(opgave=sessie.opgave, name="Politie")
+        services.deelnemer_join(sessie=sessie, name="Bram Jansen", partij=politie)
+    elif page_type == "plenary":
+        first = sessie.tafels.get(nummer=1)
+        services.plenair_carry(sessie=sessie, kind="bijdrage", item_id=first.bijdragen.first().pk)
+        stap = first.vervolgstappen.first()
+        services.plenair_carry(sessie=sessie, kind="vervolgstap", item_id=stap.pk)
+    elif page_type == "waiting":
+        # A sessie without tafels yet: who joins waits to be seated.
+        waiting = services.sessie_create(
+            opgave=sessie.opgave, title="Tweede ronde", state=Sessie.State.OPEN, tafels=0
+        )
+        demo["join_link"] = f"/j/{waiting.pk}/{waiting.join_token}/"
+    elif page_type == "forbidden":
+        coordinator = MembershipFactory(
+            team=sessie.opgave.team, role=Membership.Role.COORDINATOR
+        ).user
+        demo["username"], demo["password"] = coordinator.username, PASSWORD
+
+
 def log_in(page, demo: dict) -> None:
-    """Log the facilitator in through the login form (in whichever language)."""
+    """Log the facilitator (or whoever `demo` names) in through the login form."""
     page.goto("/login/")
     form = page.locator("form:has(input[name='password'])")
     form.locator("input[name='username']").fill(demo["username"])
@@ -109,11 +150,54 @@ def open_page(page, page_type: str, demo: dict) -> None:
         expect(page).to_have_url(re.compile(rf"/sessies/{demo['sessie']}/$"))
     elif page_type == "join":
         open_join_form(page, demo)
-    elif page_type == "kaart":
+    elif page_type in ("kaart", "kaart_step_1", "kaart_step_3"):
         join(page, demo)
+        stap = {"kaart_step_1": 1, "kaart_step_3": 3}.get(page_type, 2)
+        expect(page.locator("#kaart-stap")).to_have_class(re.compile(rf"\bstap-{stap}\b"))
+    elif page_type == "overview":
+        log_in(page, demo)
+        page.goto(f"/sessies/{demo['sessie']}/")
+        expect(page.locator(".tafel-overview")).to_have_count(2)
+        expect(page.get_by_text("Bram Jansen").first).to_be_visible()
+    elif page_type == "plenary":
+        log_in(page, demo)
+        response = page.goto(f"/sessies/{demo['sessie']}/plenair/")
+        assert response.status == 200, response.status
+        expect(page.locator(".plenair-kaart .compact-item").first).to_be_visible()
+    elif page_type == "sessie_summary":
+        log_in(page, demo)
+        response = page.goto(f"/sessies/{demo['sessie']}/overzicht/")
+        assert response.status == 200, response.status
+    elif page_type == "opgave_summary":
+        log_in(page, demo)
+        response = page.goto(f"/opgaven/{demo['opgave']}/overzicht/")
+        assert response.status == 200, response.status
+    elif page_type == "waiting":
+        open_join_form(page, demo)
+        form = page.locator("form:has(input[name='name'])")
+        form.locator("input[name='name']").fill(PARTICIPANT[0])
+        form.locator("select[name='partij']").select_option(label=PARTICIPANT[1])
+        form.locator("button[type='submit']").click()
+        expect(page.locator("#wait-status")).to_be_visible()
     elif page_type == "revoked_link":
         response = page.goto(f"/j/{demo['sessie']}/not-the-token/")
         assert response.status == 410, f"expected the refused page (410), got {response.status}"
+    elif page_type == "no_access":
+        response = page.goto(f"/tafels/{demo['tafel']}/")
+        assert response.status == 403, f"expected the no-access page, got {response.status}"
+    elif page_type == "forbidden":
+        log_in(page, demo)
+        response = page.goto("/opgaven/nieuw/")
+        assert response.status == 403, f"expected the 403 page, got {response.status}"
+    elif page_type == "csrf_failure":
+        page.goto("/login/")
+        page.context.clear_cookies()  # the CSRF cookie is gone: the form's token cannot match
+        form = page.locator("form:has(input[name='password'])")
+        form.locator("input[name='username']").fill(demo["username"])
+        form.locator("input[name='password']").fill(demo["password"])
+        with page.expect_response(re.compile(r"/login/$")) as answer:
+            form.locator("button[type='submit']").click()
+        assert answer.value.status == 403, f"expected the CSRF page, got {answer.value.status}"
     elif page_type == "not_found":
         response = page.goto("/dit-bestaat-niet/")
         assert response.status == 404, f"expected the 404 page, got {response.status}"
@@ -170,6 +254,7 @@ def describe(violations: list[dict]) -> str:
 @pytest.mark.parametrize("language", list(LANGUAGES))
 @pytest.mark.parametrize("page_type", PAGE_TYPES)
 def test_axe_finds_no_wcag21_aa_violation(demo, new_context, page_type, language):
+    prepare(page_type, demo)
     # The app's Content-Security-Policy (script-src 'self') refuses the injected axe script.
     page = new_context(locale=LANGUAGES[language], bypass_csp=True).new_page()
     open_page(page, page_type, demo)
@@ -178,7 +263,7 @@ def test_axe_finds_no_wcag21_aa_violation(demo, new_context, page_type, language
     )
 
     violations = run_axe(page)
-    if page_type == "kaart" and open_all_details(page):
+    if page_type.startswith("kaart") and open_all_details(page):
         # The add and edit forms, folded away at first, must pass as well.
         seen = {violation["id"] for violation in violations}
         violations += [v for v in run_axe(page) if v["id"] not in seen]
