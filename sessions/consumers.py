@@ -296,6 +296,7 @@ class KaartConsumer(AsyncWebsocketConsumer):
             deelnemer.pk if deelnemer is not None and self.private else None,
         )
         partij_id = deelnemer.partij_id if deelnemer is not None else None
+        # A partij's halen and brengen ("bijdragen:<id>") look the same from every partij.
         if region.startswith("partij:"):
             # A partij's own people see its perspectief before the reveal, and may write it.
             return (*who, partij_id == int(region.split(":", 1)[1]))

@@ -42,12 +42,13 @@ FULL_CARD = (
     "seq",
 )
 
-# Which regions a change of each kind touches ("partij" = the block of data["partij"]).
+# Which regions a change of each kind touches ("partij" = the block of data["partij"],
+# "bijdragen" = its halen and brengen only, which look the same from every partij).
 EVENT_REGIONS: dict[str, tuple[str, ...]] = {
-    "bijdrage_added": ("partij", "koppelingen", "inzicht"),
-    "bijdrage_edited": ("partij", "koppelingen", "inzicht"),
-    "bijdrage_deleted": ("partij", "koppelingen", "inzicht"),
-    "bijdrage_moved": ("partij", "koppelingen", "inzicht"),
+    "bijdrage_added": ("bijdragen", "koppelingen", "inzicht"),
+    "bijdrage_edited": ("bijdragen", "koppelingen", "inzicht"),
+    "bijdrage_deleted": ("bijdragen", "koppelingen", "inzicht"),
+    "bijdrage_moved": ("bijdragen", "koppelingen", "inzicht"),
     "perspectief_set": ("partij",),
     "perspectieven_revealed": ("partijen",),
     "koppeling_added": ("koppelingen", "inzicht"),
@@ -66,8 +67,8 @@ def regions_for_event(kind: str, data: dict[str, Any]) -> list[str]:
         return regions_for_event(data.get("kind", ""), data)
     regions = []
     for region in EVENT_REGIONS.get(kind, FULL_CARD):
-        if region == "partij":
-            regions.append(f"partij:{data['partij']}")
+        if region in ("partij", "bijdragen"):
+            regions.append(f"{region}:{data['partij']}")
         else:
             regions.append(region)
     return [*regions, "seq"]
@@ -87,15 +88,16 @@ def render_each(kaart: Kaart, access: Access, regions: Iterable[str]) -> dict[st
     ctx = context(kaart, access)
     parts = {}
     for region in dict.fromkeys(regions):
-        if region.startswith("partij:"):
-            partij_id = int(region.split(":", 1)[1])
-            block = next((b for b in kaart.blocks if b.partij.pk == partij_id), None)
+        if region.startswith(("partij:", "bijdragen:")):
+            kind, partij_id = region.split(":", 1)
+            block = next((b for b in kaart.blocks if b.partij.pk == int(partij_id)), None)
             if block is None:  # the partij is gone: the grid renders without it
                 parts[region] = render_to_string(f"{KAART_TEMPLATE}#partijen", ctx)
             else:
-                parts[region] = render_to_string(
-                    "sessions/includes/partij_block.html", {**ctx, "block": block}
-                )
+                template = "sessions/includes/partij_block.html"
+                if kind == "bijdragen":
+                    template += "#bijdragen"
+                parts[region] = render_to_string(template, {**ctx, "block": block})
         else:
             parts[region] = render_to_string(f"{KAART_TEMPLATE}#{PARTIALS[region]}", ctx)
     return parts

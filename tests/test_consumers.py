@@ -79,7 +79,7 @@ async def test_a_change_reaches_the_others_at_the_tafel_and_nobody_else(kaarten)
     )
     for name in ("bram", "cor", "facilitator"):
         message = await sockets[name].receive_until("Malafide bedrijven weren")
-        assert f'id="partij-{kaarten.politie.pk}"' in message
+        assert f'id="partij-{kaarten.politie.pk}-bijdragen"' in message
     ack = await sockets["anna"].receive_until("kaart-ack")
     assert 'data-form="form-haal-add"' in ack
     assert await sockets["dirk"].comm.receive_nothing(timeout=0.5)
@@ -364,7 +364,7 @@ async def test_undo_takes_back_ones_own_last_change_only(kaarten):
     await sockets["bram"].send(action="undo")
     assert "nothing of yours" in await sockets["bram"].receive_until("kaart-alert")
     await sockets["anna"].send(action="undo")
-    message = await sockets["bram"].receive_until(f'id="partij-{kaarten.politie.pk}"')
+    message = await sockets["bram"].receive_until(f'id="partij-{kaarten.politie.pk}-bijdragen"')
     assert "Van Anna" not in message
     assert await sync_to_async(Bijdrage.objects.count)() == 0
     await close_all(sockets)
