@@ -111,7 +111,9 @@
       var html = pending[id];
       delete pending[id];
       var focus = rememberFocus(target);
+      var open = rememberOpen(target);
       htmx.swap(target, html, { swapStyle: "outerHTML" });
+      reopen(open);
       restoreFocus(focus);
     });
     markEditing();
@@ -155,6 +157,26 @@
   function rememberFocus(target) {
     var active = document.activeElement;
     return active && target.contains(active) ? focusKey(active) : null;
+  }
+
+  // The forms someone has opened in a region (to add or edit something) stay open when the
+  // region is swapped: a change by someone else must not close them under the cursor.
+  function rememberOpen(target) {
+    var ids = [];
+    target.querySelectorAll("details[open] > form[id]").forEach(function (form) {
+      ids.push(form.getAttribute("id"));
+    });
+    return ids;
+  }
+
+  var reopenAfterSwap = {};
+
+  function reopen(ids) {
+    ids.forEach(function (id) {
+      var form = document.getElementById(id);
+      var details = form && form.parentElement;
+      if (details && details.tagName === "DETAILS") details.open = true;
+    });
   }
 
   function restoreFocus(key) {
@@ -217,6 +239,8 @@
       target.classList.add("has-remote-change");
       return;
     }
+    var open = rememberOpen(target);
+    if (open.length) reopenAfterSwap[target.id] = open;
     var focus = rememberFocus(target);
     if (focus) {
       setTimeout(function () {
@@ -227,6 +251,11 @@
 
   document.addEventListener("htmx:oobAfterSwap", function (evt) {
     var target = evt.detail.target;
+    var open = target && reopenAfterSwap[target.id];
+    if (open) {
+      delete reopenAfterSwap[target.id];
+      reopen(open);
+    }
     if (target && target.id === "kaart-ack") {
       var ack = document.getElementById("kaart-ack");
       var formId = ack && ack.getAttribute("data-form");

@@ -214,6 +214,26 @@ def test_an_edit_by_one_appears_at_the_other_live(two_at_one_tafel):
     assert_same_document(page_b)
 
 
+def test_a_form_someone_has_opened_stays_open_when_another_changes_that_partij(
+    two_at_one_tafel,
+):
+    _context_a, page_a, _context_b, page_b = two_at_one_tafel
+    block_b = partij_block(page_b, "Politie")
+    block_b.locator("details.add > summary", has_text="Add a haal (Politie)").click()
+    field = block_b.get_by_label("What does Politie want to get out of it?")
+    expect(field).to_be_visible()
+
+    add_haal(page_a, "Politie", "Snel weten welke panden leegstaan")
+
+    expect(haal(page_b, "Politie", "Snel weten welke panden leegstaan")).to_be_visible(timeout=LIVE)
+    # Bram's form did not close under him: he types on and adds his own haal.
+    expect(field).to_be_visible()
+    field.fill("Wie huurt wat")
+    block_b.locator("form[id^='form-haal-add-']").get_by_role("button", name="Add").click()
+    expect(haal(page_a, "Politie", "Wie huurt wat")).to_be_visible(timeout=LIVE)
+    assert_same_document(page_b)
+
+
 def test_back_online_a_participant_catches_up_without_reloading(two_at_one_tafel):
     context_a, page_a, _context_b, page_b = two_at_one_tafel
     pk = add_haal_seen_by_both(page_a, page_b, "Snel weten welke panden leegstaan")
