@@ -1,0 +1,185 @@
+"""What one websocket message costs the server, measured in-process (no network, no Redis).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_halenbrengen python bench/costs.py
+
+Runs the KaartConsumer's own sync steps (the bodies of its database_sync_to_async methods)
+against a tafel of 5 participants that already holds 0, 4 or 12 bijdragen per partij, and
+prints per step: median wall time, median CPU time of this process, SQL queries and bytes of
+HTML. Use a throw-away database: it adds an opgave, a sessie and bijdragen. The channel layer
+is the in-memory one, so broadcasts cost next to nothing here.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "halenbrengen.settings")
+os.environ.pop("REDIS_URL", None)
+os.environ.setdefault("DJANGO_DEBUG", "0")
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-costs-only")
+
+REPEAT = 40
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import translation
+
+    from sessions import access, consumers, fragments, services
+    from sessions.models import Sessie, Team
+
+    def body(name):
+        return consumers.KaartConsumer.__dict__[name].func
+
+    team, _ = Team.objects.get_or_create(name="Bench costs")
+    opgave = services.opgave_create(team=team, title=f"Costs {time.time()}")
+    partijen = [services.partij_add(opgave=opgave, name=f"Partij {i}") for i in range(5)]
+    sessie = services.sessie_create(opgave=opgave, title="Costs", state=Sessie.State.OPEN, tafels=1)
+    tafel = sessie.tafels.get()
+    sockets = []
+    for partij in partijen:
+        deelnemer = services.deelnemer_join(sessie=sessie, name=partij.name, partij=partij)
+        session = SessionStore()
+        access.remember_deelnemer(session, deelnemer)
+        session.create()
+        consumer = consumers.KaartConsumer()
+        consumer.scope = {
+            "user": AnonymousUser(),
+            "session": SessionStore(session.session_key),
+            "cookies": {},
+            "headers": [],
+        }
+        consumer.tafel_id = tafel.pk
+        consumer.language = "nl"
+        consumer.channel_name = f"costs.{deelnemer.pk}"
+        consumer.private = False
+        consumer.last_seq = 0
+        consumer.last_bell = float("-inf")
+        consumer.access, _sessie = body("_authorise")(consumer)
+        sockets.append((consumer, deelnemer))
+    for consumer, deelnemer in sockets:
+        services.presence_join(
+            tafel=tafel,
+            channel_name=consumer.channel_name,
+            actor=services.Actor(deelnemer=deelnemer),
+            role="deelnemer",
+        )
+
+    def measure(label, func, size=False):
+        walls, cpus, queries, sizes = [], [], [], []
+        for _ in range(REPEAT):
+            connection.queries_log.clear()  # it keeps 9000 at most
+            with CaptureQueriesContext(connection) as captured:
+                w, c = time.perf_counter(), time.process_time()
+                result = func()
+                walls.append(time.perf_counter() - w)
+                cpus.append(time.process_time() - c)
+            queries.append(len(captured.captured_queries))
+            if size and isinstance(result, tuple):
+                sizes.append(len(result[0]))
+            elif size and isinstance(result, str):
+                sizes.append(len(result))
+        print(
+            f"  {label:<34} wall {statistics.median(walls) * 1000:6.2f} ms"
+            f"  cpu {statistics.median(cpus) * 1000:6.2f} ms"
+            f"  queries {statistics.median(queries):4.0f}"
+            + (f"  html {statistics.median(sizes) / 1000:6.1f} kB" if sizes else ""),
+            flush=True,
+        )
+
+    sender, sender_deelnemer = sockets[0]
+    viewer, _viewer_deelnemer = sockets[1]
+    apply_ = body("_apply")
+    render = body("_render")
+    render_each = body("_render_each")
+    heartbeat = body("_heartbeat")
+    counter = iter(range(10**6))
+    done = 0
+
+    def one_round(per_partij: int) -> None:
+        print(f"kaart with {per_partij} bijdragen per partij (5 partijen):", flush=True)
+        partij = sender_deelnemer.partij
+
+        def add():
+            n = next(counter)
+            return apply_(
+                sender,
+                {
+                    "action": "bijdrage_add",
+                    "tafel": str(tafel.pk),
+                    "partij": str(partij.pk),
+                    "soort": "haal",
+                    "tekst": f"Bench bijdrage {n}",
+                    "gewicht": "1",
+                    "HEADERS": {"HX-Trigger": f"form-haal-add-{partij.pk}"},
+                },
+            )
+
+        measure("apply bijdrage_add (sender)", add, size=True)
+        # The measurement added REPEAT bijdragen of this partij; remove them again.
+        from sessions.models import Bijdrage, KaartEvent
+
+        extra = Bijdrage.objects.filter(tafel=tafel, tekst__startswith="Bench bijdrage ")
+        extra.delete()
+        last = KaartEvent.objects.filter(tafel=tafel).order_by("-seq").first()
+        event = {
+            "seq": last.seq,
+            "kind": "bijdrage_added",
+            "data": {"id": 0, "partij": partij.pk, "version": 1},
+        }
+        regions = fragments.regions_for_event(event["kind"], event["data"])
+        regions.append("announce")
+        # Rendered once per process and audience (sessions/pushcache.py), not per socket.
+        measure(
+            "push of one change",
+            lambda: "".join(render_each(viewer, regions, event).values()),
+            True,
+        )
+        with translation.override("nl"):
+            from sessions import selectors
+
+            allowed = viewer.access
+            measure("  of which kaart_for", lambda: selectors.kaart_for(tafel.pk, allowed))
+            measure(
+                "  of which kaart_for + insight",
+                lambda: selectors.kaart_for(tafel.pk, allowed).insight,
+            )
+            kaart = selectors.kaart_for(tafel.pk, allowed)
+            kaart.insight  # noqa: B018 (loaded before the rendering is timed)
+            measure(
+                "  of which rendering",
+                lambda: "".join(fragments.render_each(kaart, allowed, regions[:-1]).values()),
+                size=True,
+            )
+        measure("whole card (connect, gap, ping)", lambda: render(viewer, None), True)
+        measure("heartbeat ping (pong)", lambda: heartbeat(viewer))
+        measure("presence render (per socket)", lambda: render(viewer, ["presence"]), True)
+
+    for per_partij in (0, 4, 12):
+        while done < per_partij:
+            for _consumer, deelnemer in sockets:
+                services.bijdrage_add(
+                    tafel=tafel,
+                    partij=deelnemer.partij,
+                    soort="haal" if done % 2 else "breng",
+                    tekst=f"Bijdrage {done} van {deelnemer.name}: ondernemers samen aan tafel",
+                    actor=services.Actor(deelnemer=deelnemer),
+                )
+            done += 1
+        one_round(per_partij)
+
+
+if __name__ == "__main__":
+    main()
