@@ -67,9 +67,9 @@ class Kaart:
     @functools.cached_property
     def insight(self) -> dict:
         """The balance chart and the map of this kaart (sessions.insight), for this viewer."""
-        from sessions.insight import kaart_insight
+        from sessions.insight import kaart_insight_of
 
-        return kaart_insight(self.tafel.pk, self.access)
+        return kaart_insight_of(self)
 
     @property
     def opgave_fields(self) -> list[tuple[str, str, OpgaveVersie | None]]:
