@@ -93,7 +93,7 @@ class TafelInfo:
             return self.name
         if self.plenair:
             return gettext("Plenary kaart")
-        return gettext("Table %(nummer)s") % {"nummer": self.nummer}
+        return gettext("Tafel %(nummer)s") % {"nummer": self.nummer}
 
 
 @dataclass(frozen=True)
