@@ -1084,6 +1084,20 @@ def presence_touch(*, channel_name: str, editing: str | None = None) -> None:
         _presence_changed(presence.tafel.sessie_id, presence.tafel_id)
 
 
+def presence_poll(*, tafel: Tafel, key: str, actor: Actor, role: str) -> None:
+    """Someone on the HTTP fallback (websockets blocked) polled the kaart: they are present.
+    The first poll, or the first after they were away for PRESENCE_TTL, tells the tafel;
+    the others only keep them present. They leave the list PRESENCE_TTL after their last
+    poll, at the tafel's next presence update."""
+    channel_name = f"http.{key}.{tafel.pk}"
+    now = timezone.now()
+    kept = Presence.objects.filter(
+        channel_name=channel_name, tafel=tafel, last_seen__gte=now - PRESENCE_TTL
+    ).update(last_seen=now)
+    if not kept:
+        presence_join(tafel=tafel, channel_name=channel_name, actor=actor, role=role)
+
+
 def presence_leave(*, channel_name: str) -> None:
     presence = Presence.objects.select_related("tafel").filter(channel_name=channel_name).first()
     if presence is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 
 from django.conf import settings
 from django.contrib import messages
@@ -533,6 +534,17 @@ def kaart_since(request: HttpRequest, pk: int) -> HttpResponse:
         seq = int(request.GET.get("seq", ""))
     except ValueError:
         seq = -1
+    if request.session.session_key:
+        services.presence_poll(
+            tafel=tafel,
+            # Not the session key itself: that is the cookie's secret.
+            key=hashlib.sha256(request.session.session_key.encode()).hexdigest()[:32],
+            actor=services.Actor(
+                user=request.user if request.user.is_authenticated else None,
+                deelnemer=allowed.deelnemer,
+            ),
+            role=allowed.role,
+        )
     latest = tafel.events.order_by("-seq").values_list("seq", flat=True).first() or 0
     if seq == latest and not request.GET.get("full"):
         return HttpResponse(status=204)

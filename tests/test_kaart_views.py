@@ -110,6 +110,33 @@ def test_polling_answers_nothing_until_the_kaart_changes(client, k):
     assert client.get(url, {"seq": 1}).status_code == 204
 
 
+def test_someone_on_the_http_fallback_is_present_while_they_poll(client, k):
+    import datetime
+
+    from sessions.models import Presence
+    from sessions.selectors import present_at
+
+    url = reverse("sessions:kaart_since", args=[k.tafel_a.pk])
+    as_person(client, k, "anna")
+    assert present_at(k.tafel_a.pk) == []
+    client.get(url, {"seq": 0})
+    client.get(url, {"seq": 0})
+    present = present_at(k.tafel_a.pk)
+    assert [(p.name, p.partij_name) for p in present] == [("Anna", "Politie")]
+    assert Presence.objects.count() == 1  # every poll keeps the one entry
+    assert k.people["anna"] not in Presence.objects.get().channel_name  # no cookie secret
+    # A minute without polling (the tab closed): gone from the tafel.
+    a_minute_ago = Presence.objects.get().last_seen - datetime.timedelta(seconds=61)
+    Presence.objects.update(last_seen=a_minute_ago)
+    assert present_at(k.tafel_a.pk) == []
+    client.get(url, {"seq": 0})
+    assert len(present_at(k.tafel_a.pk)) == 1
+    # Someone of another tafel who polls this one is refused and not present here.
+    as_person(client, k, "dirk")
+    assert client.get(url, {"seq": 0}).status_code == 403
+    assert [p.name for p in present_at(k.tafel_a.pk)] == ["Anna"]
+
+
 def test_the_page_shows_the_step_and_what_to_do(client, k):
     as_person(client, k, "anna")
     html = client.get(k.tafel_a.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()

@@ -271,6 +271,8 @@ def test_without_websockets_the_kaart_works_over_http(join_link, new_context):
     expect_connected(page_b)
     expect(status(page_a)).to_have_attribute("data-state", "http", timeout=HTTP_FALLBACK)
     assert page_a.evaluate("window.__blockedSockets") >= 1  # the blocked socket was tried
+    # Bram sees that Anna is at the tafel, though she polls over HTTP.
+    expect(page_b.locator("#kaart-presence")).to_contain_text("Anna de Vries", timeout=POLL)
 
     add_haal(page_a, "Politie", "Zicht op wie de panden huurt")
     expect(haal(page_b, "Politie", "Zicht op wie de panden huurt")).to_be_visible(timeout=LIVE)
