@@ -575,14 +575,19 @@ def run_phase(mode, tafels, ports, args, pids: list[int], profile: str | None = 
     return merged, usage
 
 
-async def churn(tafels: list[dict], ports: list[int], rounds: int) -> Stats:
-    """Connect every client (waiting for its card), close them all; `rounds` times."""
+async def churn(tafels: list[dict], ports: list[int], rounds: int, pids: list[int]) -> Stats:
+    """Connect every client (waiting for its card), close them all; `rounds` times. Prints
+    the servers' RSS after each round: growth that keeps rising per round is a leak, growth
+    that settles is caches and pools warming up."""
     stats = Stats()
-    for _round in range(rounds):
+    for number in range(1, rounds + 1):
         engine = Engine("app", tafels, ports, 1.0)
         await engine.connect_all()
         await engine.close_all()
         stats.merge(engine.stats)
+        await asyncio.sleep(1)
+        rss = [round(rss_mb(pid), 1) for pid in pids]
+        print(f"churn: round={number} errors={engine.stats.errors} rss_mb={rss}", flush=True)
     return stats
 
 
@@ -703,7 +708,7 @@ def main() -> None:
                 print(f"  sample: {sample}", flush=True)
             if args.churn:
                 before = [rss_mb(pid) for pid in servers.pids]
-                churned = asyncio.run(churn(tafels, servers.ports, args.churn))
+                churned = asyncio.run(churn(tafels, servers.ports, args.churn, servers.pids))
                 time.sleep(3)
                 after = [rss_mb(pid) for pid in servers.pids]
                 print(
