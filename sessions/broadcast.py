@@ -34,10 +34,18 @@ def _send(group: str, event: dict[str, Any]) -> None:
 
 
 def kaart_changed(
-    *, sessie_id: int, tafel_id: int, seq: int, kind: str, data: dict[str, Any], actor: str = ""
+    *,
+    sessie_id: int,
+    tafel_id: int,
+    seq: int,
+    kind: str,
+    data: dict[str, Any],
+    actor: str = "",
+    by: str = "",
 ) -> None:
     """Tell every socket of a tafel that its kaart changed (event `seq` of the log, made by
-    `actor`, the name the others see), and the facilitators' screens that it is active."""
+    `actor`, the name the others see, who is `by`: services.Actor.key), and the
+    facilitators' screens that it is active."""
     _send(
         tafel_group(tafel_id),
         {
@@ -47,6 +55,7 @@ def kaart_changed(
             "kind": kind,
             "data": data,
             "actor": actor,
+            "by": by,
         },
     )
     _send(watch_group(sessie_id), {"type": "tafel.activity", "tafel_id": tafel_id})

@@ -269,7 +269,9 @@ class KaartConsumer(AsyncWebsocketConsumer):
                 await self.send_full()  # a bell was lost: send the truth
                 return
             regions = fragments.regions_for_event(event["kind"], event["data"])
-            if event.get("kind") and not event["data"].get("vertrouwelijk"):
+            # Others' changes are announced; one's own was confirmed with the ack.
+            mine = bool(event.get("by")) and event.get("by") == self._me()
+            if event.get("kind") and not event["data"].get("vertrouwelijk") and not mine:
                 regions.append("announce")
             html = await pushcache.cache.html(
                 regions,
@@ -373,6 +375,10 @@ class KaartConsumer(AsyncWebsocketConsumer):
             return fragments.render_regions(kaart, allowed, regions), kaart.seq, True
 
     # Access -------------------------------------------------------------------------------
+
+    def _me(self) -> str:
+        """This socket's person as services.Actor.key names them."""
+        return services.Actor(user=self._user(), deelnemer=self.access.deelnemer).key
 
     def _user(self):
         user = self.scope.get("user")

@@ -51,6 +51,15 @@ class Actor:
             return self.user.get_full_name() or self.user.get_username()
         return ""
 
+    @property
+    def key(self) -> str:
+        """Who it is, for telling one's own changes from others' ("" for the system)."""
+        if self.deelnemer is not None:
+            return f"d{self.deelnemer.pk}"
+        if self.user is not None:
+            return f"u{self.user.pk}"
+        return ""
+
 
 SYSTEM = Actor()
 
@@ -294,6 +303,7 @@ def _record(*, tafel: Tafel, kind: str, data: dict[str, Any], actor: Actor) -> K
             kind=kind,
             data=data,
             actor=actor.name,
+            by=actor.key,
         )
     )
     return event

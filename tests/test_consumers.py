@@ -16,7 +16,7 @@ from halenbrengen.asgi import application
 from sessions import services
 from sessions.models import Bijdrage, KaartEvent
 from tests import factories
-from tests.kaart_helpers import Socket, make_kaarten
+from tests.kaart_helpers import Socket, make_kaarten, regions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -80,8 +80,14 @@ async def test_a_change_reaches_the_others_at_the_tafel_and_nobody_else(kaarten)
     for name in ("bram", "cor", "facilitator"):
         message = await sockets[name].receive_until("Malafide bedrijven weren")
         assert f'id="partij-{kaarten.politie.pk}-bijdragen"' in message
+        # ...with a polite line for screen readers about who did what.
+        assert "Anna added a bijdrage" in regions(message)["kaart-live"]
     ack = await sockets["anna"].receive_until("kaart-ack")
     assert 'data-form="form-haal-add"' in ack
+    # Anna hears that her change is saved, not her own name back.
+    assert "Saved." in regions(ack)["kaart-live"]
+    rest = "".join(await sockets["anna"].drain())
+    assert "Malafide bedrijven weren" in ack + rest and "Anna added" not in ack + rest
     assert await sockets["dirk"].comm.receive_nothing(timeout=0.5)
     await close_all(sockets)
 
