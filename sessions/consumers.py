@@ -224,7 +224,7 @@ class KaartConsumer(AsyncWebsocketConsumer):
                     data,
                     tafel=tafel,
                     access=allowed,
-                    actor=services.Actor(user=self._user(), deelnemer=allowed.deelnemer),
+                    actor=self._actor(allowed),
                 )
             except actions.BadMessage as error:
                 return fragments.render_error(str(error), form_id=form_id)
@@ -298,12 +298,13 @@ class KaartConsumer(AsyncWebsocketConsumer):
             deelnemer.pk if deelnemer is not None and self.private else None,
         )
         partij_id = deelnemer.partij_id if deelnemer is not None else None
-        # A partij's halen and brengen ("bijdragen:<id>") look the same from every partij.
         if region.startswith("partij:"):
             # A partij's own people see its perspectief before the reveal, and may write it.
             return (*who, partij_id == int(region.split(":", 1)[1]))
         if region == "partijen":
             return (*who, partij_id)
+        # The rest, a partij's halen and brengen ("bijdragen:<id>") too, look the same from
+        # every partij.
         return who
 
     async def presence_changed(self, event: dict[str, Any]) -> None:
@@ -336,8 +337,9 @@ class KaartConsumer(AsyncWebsocketConsumer):
                 kaart.seq = event["seq"]
                 html = fragments.render_each(kaart, self.access, shown)
             if "announce" in regions:
-                actor = event.get("actor") or self._actor_name(event["seq"])
-                html["announce"] = fragments.render_announcement(actor, event["kind"])
+                html["announce"] = fragments.render_announcement(
+                    event.get("actor", ""), event["kind"]
+                )
             return html
 
     async def sessie_changed(self, event: dict[str, Any]) -> None:
@@ -376,9 +378,12 @@ class KaartConsumer(AsyncWebsocketConsumer):
 
     # Access -------------------------------------------------------------------------------
 
+    def _actor(self, allowed: access.Access) -> services.Actor:
+        return services.Actor(user=self._user(), deelnemer=allowed.deelnemer)
+
     def _me(self) -> str:
         """This socket's person as services.Actor.key names them."""
-        return services.Actor(user=self._user(), deelnemer=self.access.deelnemer).key
+        return self._actor(self.access).key
 
     def _user(self):
         user = self.scope.get("user")
@@ -389,14 +394,6 @@ class KaartConsumer(AsyncWebsocketConsumer):
         if tafel is None:
             return Tafel(pk=self.tafel_id), access.NO_ACCESS
         return tafel, access.tafel_access(self.scope.get("user"), self.scope.get("session"), tafel)
-
-    def _actor_name(self, seq: int) -> str:
-        return (
-            KaartEvent.objects.filter(tafel_id=self.tafel_id, seq=seq)
-            .values_list("actor_name", flat=True)
-            .first()
-            or ""
-        )
 
     @database_sync_to_async
     def _authorise(self) -> tuple[access.Access, int | None]:
@@ -410,7 +407,7 @@ class KaartConsumer(AsyncWebsocketConsumer):
         services.presence_join(
             tafel=tafel,
             channel_name=self.channel_name,
-            actor=services.Actor(user=self._user(), deelnemer=allowed.deelnemer),
+            actor=self._actor(allowed),
             role=allowed.role,
         )
 

@@ -479,6 +479,11 @@ def _kaart_access(request: HttpRequest, pk: int) -> tuple[Tafel, access.Access]:
     return tafel, access.tafel_access(request.user, request.session, tafel)
 
 
+def _kaart_actor(request: HttpRequest, allowed: access.Access) -> services.Actor:
+    user = request.user if request.user.is_authenticated else None
+    return services.Actor(user=user, deelnemer=allowed.deelnemer)
+
+
 def _no_kaart_access(request: HttpRequest, tafel: Tafel, *, to_seat: bool = False) -> HttpResponse:
     if request.user.is_authenticated:
         raise Http404
@@ -509,10 +514,7 @@ def kaart_action(request: HttpRequest, pk: int) -> HttpResponse:
             request.POST,
             tafel=tafel,
             access=allowed,
-            actor=services.Actor(
-                user=request.user if request.user.is_authenticated else None,
-                deelnemer=allowed.deelnemer,
-            ),
+            actor=_kaart_actor(request, allowed),
         )
     except actions.BadMessage as error:
         return HttpResponse(fragments.render_error(str(error), form_id=form_id), status=400)
@@ -539,10 +541,7 @@ def kaart_since(request: HttpRequest, pk: int) -> HttpResponse:
             tafel=tafel,
             # Not the session key itself: that is the cookie's secret.
             key=hashlib.sha256(request.session.session_key.encode()).hexdigest()[:32],
-            actor=services.Actor(
-                user=request.user if request.user.is_authenticated else None,
-                deelnemer=allowed.deelnemer,
-            ),
+            actor=_kaart_actor(request, allowed),
             role=allowed.role,
         )
     latest = tafel.events.order_by("-seq").values_list("seq", flat=True).first() or 0
