@@ -117,6 +117,14 @@ def page(kaarten, name: str, port: int) -> Page:
     return Page(kaarten.tafel_a.pk, kaarten.people[name], port, name)
 
 
+async def connected(kaarten, *seats: tuple[str, int]) -> list[Page]:
+    """A page per (person, port) at tafel A, each connected and holding its whole card."""
+    pages = [page(kaarten, name, port) for name, port in seats]
+    for p in pages:
+        await p.connect()
+    return pages
+
+
 def contains(text: str):
     return lambda message: text in message
 
@@ -166,13 +174,7 @@ async def close_all(*pages: Page) -> None:
 
 async def test_an_edit_on_one_process_reaches_the_clients_on_the_other(harness, kaarten):
     a, b = await harness.daphnes_up("a", "b")
-    anna, bram, cor = (
-        page(kaarten, "anna", a.port),
-        page(kaarten, "bram", b.port),
-        page(kaarten, "cor", b.port),
-    )
-    for p in (anna, bram, cor):
-        await p.connect()
+    anna, bram, cor = await connected(kaarten, ("anna", a.port), ("bram", b.port), ("cor", b.port))
     # Presence crosses the processes too: anna (on a) sees bram and cor (on b) arrive.
     await anna.wait_for(lambda m: 'id="kaart-presence"' in m and "Cor" in m and "Bram" in m)
 
@@ -189,13 +191,7 @@ async def test_an_edit_on_one_process_reaches_the_clients_on_the_other(harness, 
 
 async def test_a_killed_process_loses_no_acknowledged_edit(harness, kaarten):
     a, b = await harness.daphnes_up("a", "b")
-    anna, cor, bram = (
-        page(kaarten, "anna", a.port),
-        page(kaarten, "cor", a.port),
-        page(kaarten, "bram", b.port),
-    )
-    for p in (anna, cor, bram):
-        await p.connect()
+    anna, cor, bram = await connected(kaarten, ("anna", a.port), ("cor", a.port), ("bram", b.port))
 
     async def burst() -> None:
         for i in range(40):
@@ -267,15 +263,11 @@ async def test_the_tafel_recovers_from_a_redis_restart(harness, kaarten):
     redis = harness.redis()
     a, b = await harness.daphnes_up("a", "b", redis=redis.url)
     # Two sockets on each process: anna and cor on a, bram and the facilitator on b.
-    pages = [
-        page(kaarten, "anna", a.port),
-        page(kaarten, "cor", a.port),
-        page(kaarten, "bram", b.port),
-        page(kaarten, "facilitator", b.port),
-    ]
+    pages = await connected(
+        kaarten, ("anna", a.port), ("cor", a.port), ("bram", b.port), ("facilitator", b.port)
+    )
     anna, others = pages[0], pages[1:]
     for p in pages:
-        await p.connect()
         p.reconnect_to = lambda port=p.port: port  # like kaart.js after a close below 4000
     await anna.add(kaarten.politie.pk, "Voor de herstart", "form-before")
     for p in others:
@@ -336,9 +328,8 @@ async def test_live_pushes_come_back_after_the_groups_are_wiped(harness, kaarten
     page reconnects; the heartbeat must put the socket back in its groups."""
     redis = harness.redis()
     (a,) = await harness.daphnes_up("a", redis=redis.url)
-    anna, bram = page(kaarten, "anna", a.port), page(kaarten, "bram", a.port)
+    anna, bram = await connected(kaarten, ("anna", a.port), ("bram", a.port))
     for p in (anna, bram):
-        await p.connect()
         p.reconnect_to = lambda port=a.port: port
     await anna.add(kaarten.politie.pk, "Voor het wissen", "form-before")
     await bram.wait_for(pushed("Voor het wissen"))
@@ -363,8 +354,7 @@ async def test_the_database_refusing_connections_fails_edits_cleanly(harness, ka
     (a,) = await harness.daphnes_up(
         "a", database=database_url(harness.settings_dict, host="127.0.0.1", port=proxy.port)
     )
-    anna = page(kaarten, "anna", a.port)
-    await anna.connect()
+    (anna,) = await connected(kaarten, ("anna", a.port))
     await anna.add(kaarten.politie.pk, "Voor de storing", "form-before")
     await anna.wait_for(acked("form-before"))
     await anna.wait_for(contains("Voor de storing"))  # its push too: the socket is idle now
