@@ -169,7 +169,7 @@
     return ids;
   }
 
-  var reopenAfterSwap = {};
+  var carried = {}; // region id -> { open, focus } across an out-of-band swap
 
   function reopen(ids) {
     ids.forEach(function (id) {
@@ -239,22 +239,17 @@
       target.classList.add("has-remote-change");
       return;
     }
-    var open = rememberOpen(target);
-    if (open.length) reopenAfterSwap[target.id] = open;
-    var focus = rememberFocus(target);
-    if (focus) {
-      setTimeout(function () {
-        restoreFocus(focus);
-      }, 0);
-    }
+    // What the person had open and where their focus was come back once the region is in.
+    carried[target.id] = { open: rememberOpen(target), focus: rememberFocus(target) };
   });
 
   document.addEventListener("htmx:oobAfterSwap", function (evt) {
     var target = evt.detail.target;
-    var open = target && reopenAfterSwap[target.id];
-    if (open) {
-      delete reopenAfterSwap[target.id];
-      reopen(open);
+    var kept = target && carried[target.id];
+    if (kept) {
+      delete carried[target.id];
+      reopen(kept.open);
+      restoreFocus(kept.focus);
     }
     if (target && target.id === "kaart-ack") {
       var ack = document.getElementById("kaart-ack");
