@@ -131,6 +131,19 @@ def deelnemer_for(session: Any, sessie: Sessie) -> Deelnemer | None:
     return deelnemer
 
 
+def may_see(
+    *, vertrouwelijk: bool, author_id: int | None, role: str, deelnemer_id: int | None
+) -> bool:
+    """The one rule for vertrouwelijk items: seen by the facilitators (and the system, which
+    acts for them) and by the participant who wrote it, by nobody else. Everything else on a
+    kaart a person may open, they may see.
+
+    Whoever may not see an item must find it missing, in every page, push and answer."""
+    if not vertrouwelijk or role in ("facilitator", "system"):
+        return True
+    return deelnemer_id is not None and deelnemer_id == author_id
+
+
 def remember_deelnemer(session: Any, deelnemer: Deelnemer) -> None:
     ids = dict(session.get(SESSION_KEY) or {})
     ids[str(deelnemer.sessie_id)] = deelnemer.pk

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from sessions import forms as kaart_forms
 from sessions import services
 from sessions.access import Access
-from sessions.models import Bijdrage, OpgaveVersie, Partij, Perspectief, Tafel, Vervolgstap
+from sessions.models import Partij, Tafel
 
 MAX_FIELDS = 40
 
@@ -96,7 +96,7 @@ def perform(data: QueryDict, *, tafel: Tafel, access: Access, actor: services.Ac
         return Outcome(
             ok=False,
             message=stale.messages[0],
-            conflict=_current(action, form.cleaned_data, tafel, stale.current_version),
+            conflict={"version": stale.current_version, "text": "", **stale.current},
         )
     except ValidationError as error:
         return Outcome(ok=False, message=" ".join(error.messages))
@@ -159,13 +159,9 @@ def _bijdrage_move(data, *, tafel, access, actor):
 
 
 def _perspectief_set(data, *, tafel, access, actor):
-    partij = _partij(tafel, data["partij"])
-    own = access.deelnemer is not None and access.deelnemer.partij_id == partij.pk
-    if not (own or access.role == "facilitator"):
-        raise ValidationError(_("Only the partij itself writes its perspectief."))
     services.perspectief_set(
         tafel=tafel,
-        partij=partij,
+        partij=_partij(tafel, data["partij"]),
         tekst=data["tekst"],
         urgentie=data["urgentie"],
         vertrouwelijk=data["vertrouwelijk"],
@@ -256,27 +252,3 @@ ACTIONS: dict[str, tuple[type[forms.Form], Callable[..., None]]] = {
     "partij_missing": (kaart_forms.MissingPartijForm, _partij_missing),
     "undo": (NoFieldsForm, _undo),
 }
-
-
-def _current(action: str, data: dict, tafel: Tafel, version: int) -> dict[str, Any]:
-    """What the item looks like now, for the sender of a stale edit."""
-    current: dict[str, Any] = {"version": version, "text": ""}
-    if action in ("bijdrage_edit", "bijdrage_delete"):
-        bijdrage = Bijdrage.objects.filter(tafel=tafel, pk=data["id"]).first()
-        current["text"] = bijdrage.tekst if bijdrage else ""
-    elif action == "perspectief_set":
-        perspectief = Perspectief.objects.filter(tafel=tafel, partij_id=data["partij"]).first()
-        if perspectief is not None:
-            current["text"] = perspectief.tekst
-            current["urgentie"] = perspectief.urgentie
-    elif action in ("vervolgstap_save", "vervolgstap_delete"):
-        stap = Vervolgstap.objects.filter(tafel=tafel, pk=data["id"]).first()
-        current["text"] = stap.title if stap else ""
-    elif action == "opgave_text":
-        versie = (
-            OpgaveVersie.objects.filter(opgave_id=tafel.sessie.opgave_id, veld=data["veld"])
-            .order_by("-nummer")
-            .first()
-        )
-        current["text"] = versie.tekst if versie else ""
-    return current

@@ -14,7 +14,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from sessions.access import Access
+from sessions.access import Access, may_see
 from sessions.models import (
     Bijdrage,
     Deelnemer,
@@ -112,10 +112,13 @@ def current_texts(opgave: Opgave) -> dict[str, OpgaveVersie | None]:
 
 
 def _may_see(item_vertrouwelijk: bool, author_id: int | None, access: Access) -> bool:
-    """A vertrouwelijk item is seen by the facilitators and by its own author only."""
-    if not item_vertrouwelijk or access.role == "facilitator":
-        return True
-    return access.deelnemer is not None and access.deelnemer.pk == author_id
+    """Whether this person sees a (possibly vertrouwelijk) item: sessions.access.may_see."""
+    return may_see(
+        vertrouwelijk=item_vertrouwelijk,
+        author_id=author_id,
+        role=access.role,
+        deelnemer_id=access.deelnemer.pk if access.deelnemer is not None else None,
+    )
 
 
 def _perspectief_visible(perspectief: Perspectief, access: Access) -> bool:

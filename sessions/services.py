@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sessions import broadcast
+from sessions.access import may_see
 from sessions.models import (
     Bijdrage,
     Deelnemer,
@@ -50,6 +51,18 @@ class Actor:
         if self.user is not None:
             return self.user.get_full_name() or self.user.get_username()
         return ""
+
+    def sees(self, item: Any) -> bool:
+        """Whether this actor may see a bijdrage or perspectief (sessions.access.may_see).
+
+        Only participants act with a deelnemer; the edges let a team member act on a kaart
+        only as a facilitator (coordinators read), and SYSTEM acts for the facilitators."""
+        return may_see(
+            vertrouwelijk=item.vertrouwelijk,
+            author_id=item.author_id,
+            role="deelnemer" if self.deelnemer is not None else "system",
+            deelnemer_id=self.deelnemer.pk if self.deelnemer is not None else None,
+        )
 
     @property
     def key(self) -> str:
@@ -117,9 +130,12 @@ def opgave_text_set(
     tekst = _clean_text(tekst, field=veld, required=False)
     with transaction.atomic():
         Opgave.objects.select_for_update().filter(pk=opgave.pk).first()
-        latest = opgave.versies.filter(veld=veld).aggregate(n=Max("nummer"))["n"] or 0
+        previous = opgave.versies.filter(veld=veld).order_by("-nummer").first()
+        latest = previous.nummer if previous else 0
         if expected_version is not None and expected_version != latest:
-            raise StaleEdit(current_version=latest)
+            raise StaleEdit(
+                current_version=latest, current={"text": previous.tekst if previous else ""}
+            )
         return OpgaveVersie.objects.create(
             opgave=opgave,
             veld=veld,
@@ -133,9 +149,10 @@ def opgave_text_set(
 
 
 class StaleEdit(ValidationError):
-    """An edit made against an older version of an item."""
+    """An edit made against an older version of an item; `current` is what the item holds now
+    (its text, and a perspectief's urgency), for the editor who may see it."""
 
-    def __init__(self, *, current_version: int) -> None:
+    def __init__(self, *, current_version: int, current: dict[str, Any] | None = None) -> None:
         super().__init__(
             _(
                 "Someone else changed this in the meantime. "
@@ -144,6 +161,7 @@ class StaleEdit(ValidationError):
             code="stale",
         )
         self.current_version = current_version
+        self.current = current or {}
 
 
 # Partijen ---------------------------------------------------------------------------------
@@ -328,18 +346,34 @@ def _secret(vertrouwelijk: bool) -> dict[str, bool]:
     return {"vertrouwelijk": True} if vertrouwelijk else {}
 
 
-def _check_version(item: Any, expected_version: int | None) -> None:
+def _check_version(item: Any, expected_version: int | None, current: dict[str, Any]) -> None:
+    """Refuse an edit of an older version; the editor is shown `current` (what they may see)."""
     if expected_version is not None and expected_version != item.version:
-        raise StaleEdit(current_version=item.version)
+        raise StaleEdit(current_version=item.version, current=current)
 
 
-def _item(model: type, tafel: Tafel, pk: int) -> Any:
-    """An item of this kaart, locked; an id of another kaart is treated as missing."""
+def _gone() -> ValidationError:
+    return ValidationError(
+        _("This item no longer exists; someone may have deleted it."), code="gone"
+    )
+
+
+def _item(model: type, tafel: Tafel, pk: int, actor: Actor) -> Any:
+    """An item of this kaart as `actor` may see it, locked. An id of another kaart and an item
+    the actor may not see (another's vertrouwelijk bijdrage, a koppeling to one) are missing:
+    the same answer, so that guessing ids tells nothing."""
     item = model.objects.select_for_update().filter(tafel=tafel, pk=pk).first()
     if item is None:
-        raise ValidationError(
-            _("This item no longer exists; someone may have deleted it."), code="gone"
+        raise _gone()
+    if isinstance(item, Bijdrage) and not actor.sees(item):
+        raise _gone()
+    if isinstance(item, Koppeling) and not all(
+        actor.sees(end)
+        for end in Bijdrage.objects.filter(pk__in=[item.haal_id, item.breng_id]).only(
+            "vertrouwelijk", "author_id"
         )
+    ):
+        raise _gone()
     return item
 
 
@@ -418,8 +452,8 @@ def bijdrage_edit(
     """Change a bijdrage; refused when it was changed since the version the editor saw."""
     with transaction.atomic():
         _lock(tafel)
-        bijdrage = _item(Bijdrage, tafel, bijdrage_id)
-        _check_version(bijdrage, expected_version)
+        bijdrage = _item(Bijdrage, tafel, bijdrage_id, actor)
+        _check_version(bijdrage, expected_version, {"text": bijdrage.tekst})
         fields = _bijdrage_fields(bijdrage.soort, tekst, gewicht, breng_soort, toezegging)
         before = {name: getattr(bijdrage, name) for name in fields}
         if before == fields:
@@ -464,8 +498,8 @@ def bijdrage_delete(
     """Delete a bijdrage and its koppelingen; refused if it changed since the deleter saw it."""
     with transaction.atomic():
         _lock(tafel)
-        bijdrage = _item(Bijdrage, tafel, bijdrage_id)
-        _check_version(bijdrage, expected_version)
+        bijdrage = _item(Bijdrage, tafel, bijdrage_id, actor)
+        _check_version(bijdrage, expected_version, {"text": bijdrage.tekst})
         koppelingen = list(
             Koppeling.objects.filter(tafel=tafel)
             .filter(Q(haal_id=bijdrage.pk) | Q(breng_id=bijdrage.pk))
@@ -495,21 +529,9 @@ def bijdrage_move(
         raise ValidationError({"direction": _("Move up or down.")}, code="invalid")
     with transaction.atomic():
         _lock(tafel)
-        bijdrage = _item(Bijdrage, tafel, bijdrage_id)
-        siblings = list(
-            tafel.bijdragen.filter(partij_id=bijdrage.partij_id, soort=bijdrage.soort).order_by(
-                "position", "id"
-            )
-        )
-        index = next(i for i, b in enumerate(siblings) if b.pk == bijdrage.pk)
-        other = index - 1 if direction == "up" else index + 1
-        if not 0 <= other < len(siblings):
+        bijdrage = _item(Bijdrage, tafel, bijdrage_id, actor)
+        if not _swap_with_neighbour(tafel, bijdrage, direction, actor):
             return bijdrage
-        siblings[index], siblings[other] = siblings[other], siblings[index]
-        for position, sibling in enumerate(siblings):
-            if sibling.position != position:
-                sibling.position = position
-                sibling.save(update_fields=["position"])
         _record(
             tafel=tafel,
             kind="bijdrage_moved",
@@ -524,6 +546,29 @@ def bijdrage_move(
     return bijdrage
 
 
+def _swap_with_neighbour(tafel: Tafel, bijdrage: Bijdrage, direction: str, actor: Actor) -> bool:
+    """Swap a bijdrage with the nearest one above or below it that the actor sees (among its
+    partij's halen or brengen), so that items hidden from them neither block nor reveal a
+    move. False when it is first or last already."""
+    siblings = list(
+        tafel.bijdragen.filter(partij_id=bijdrage.partij_id, soort=bijdrage.soort).order_by(
+            "position", "id"
+        )
+    )
+    seen = [i for i, b in enumerate(siblings) if b.pk == bijdrage.pk or actor.sees(b)]
+    here = seen.index(next(i for i, b in enumerate(siblings) if b.pk == bijdrage.pk))
+    there = here - 1 if direction == "up" else here + 1
+    if not 0 <= there < len(seen):
+        return False
+    a, b = seen[here], seen[there]
+    siblings[a], siblings[b] = siblings[b], siblings[a]
+    for position, sibling in enumerate(siblings):
+        if sibling.position != position:
+            sibling.position = position
+            sibling.save(update_fields=["position"])
+    return True
+
+
 def perspectief_set(
     *,
     tafel: Tafel,
@@ -536,6 +581,8 @@ def perspectief_set(
 ) -> Perspectief:
     """Write a partij's perspectief on this kaart; it stays private until revealed."""
     _check_partij(tafel, partij)
+    if actor.deelnemer is not None and actor.deelnemer.partij_id != partij.pk:
+        raise ValidationError(_("Only the partij itself writes its perspectief."))
     tekst = _clean_text(tekst, field="tekst", required=False)
     if urgentie is not None and urgentie not in range(1, 6):
         raise ValidationError({"urgentie": _("Urgency is 1 to 5.")}, code="invalid")
@@ -557,7 +604,21 @@ def perspectief_set(
                 author=actor.deelnemer,
             )
         else:
-            _check_version(perspectief, expected_version)
+            if not actor.sees(perspectief):
+                # One perspectief per partij: that one exists is on the kaart already ("written
+                # privately"); what it says is not, and it is not theirs to overwrite.
+                raise ValidationError(
+                    _(
+                        "Someone of your partij wrote this perspectief in confidence; only "
+                        "they and the facilitator can change it."
+                    ),
+                    code="vertrouwelijk",
+                )
+            _check_version(
+                perspectief,
+                expected_version,
+                {"text": perspectief.tekst, "urgentie": perspectief.urgentie},
+            )
             before = {
                 "tekst": perspectief.tekst,
                 "urgentie": perspectief.urgentie,
@@ -609,8 +670,8 @@ def koppeling_add(*, tafel: Tafel, haal_id: int, breng_id: int, actor: Actor = S
     """Link a haal of one partij to a breng of another partij on the same kaart."""
     with transaction.atomic():
         _lock(tafel)
-        haal = _item(Bijdrage, tafel, haal_id)
-        breng = _item(Bijdrage, tafel, breng_id)
+        haal = _item(Bijdrage, tafel, haal_id, actor)
+        breng = _item(Bijdrage, tafel, breng_id, actor)
         if haal.soort != Bijdrage.Soort.HAAL or breng.soort != Bijdrage.Soort.BRENG:
             raise ValidationError(_("A koppeling links a haal to a breng."), code="invalid")
         if haal.partij_id == breng.partij_id:
@@ -635,7 +696,7 @@ def koppeling_add(*, tafel: Tafel, haal_id: int, breng_id: int, actor: Actor = S
 def koppeling_delete(*, tafel: Tafel, koppeling_id: int, actor: Actor = SYSTEM) -> None:
     with transaction.atomic():
         _lock(tafel)
-        koppeling = _item(Koppeling, tafel, koppeling_id)
+        koppeling = _item(Koppeling, tafel, koppeling_id, actor)
         data = {"id": koppeling.pk, "haal": koppeling.haal_id, "breng": koppeling.breng_id}
         koppeling.delete()
         _record(tafel=tafel, kind="koppeling_deleted", data=data, actor=actor)
@@ -711,8 +772,8 @@ def vervolgstap_edit(
     fields = _vervolgstap_fields(tafel, title, eigenaar_id, partij_ids, datum)
     with transaction.atomic():
         _lock(tafel)
-        stap = _item(Vervolgstap, tafel, vervolgstap_id)
-        _check_version(stap, expected_version)
+        stap = _item(Vervolgstap, tafel, vervolgstap_id, actor)
+        _check_version(stap, expected_version, {"text": stap.title})
         before = _vervolgstap_state(stap)
         after = {**fields, "datum": datum.isoformat() if datum else None}
         if before == after:
@@ -739,8 +800,8 @@ def vervolgstap_delete(
 ) -> None:
     with transaction.atomic():
         _lock(tafel)
-        stap = _item(Vervolgstap, tafel, vervolgstap_id)
-        _check_version(stap, expected_version)
+        stap = _item(Vervolgstap, tafel, vervolgstap_id, actor)
+        _check_version(stap, expected_version, {"text": stap.title})
         snapshot = {**_vervolgstap_state(stap), "position": stap.position, "version": stap.version}
         stap.delete()
         _record(
@@ -919,19 +980,7 @@ def _undo_bijdrage_moved(tafel: Tafel, data: dict, actor: Actor) -> dict:
     bijdrage = Bijdrage.objects.filter(tafel=tafel, pk=data["id"]).first()
     if bijdrage is None:
         raise NothingToUndo(_("This item was deleted in the meantime."))
-    siblings = list(
-        tafel.bijdragen.filter(partij_id=bijdrage.partij_id, soort=bijdrage.soort).order_by(
-            "position", "id"
-        )
-    )
-    index = next(i for i, b in enumerate(siblings) if b.pk == bijdrage.pk)
-    other = index + 1 if data["direction"] == "up" else index - 1
-    if 0 <= other < len(siblings):
-        siblings[index], siblings[other] = siblings[other], siblings[index]
-        for position, sibling in enumerate(siblings):
-            if sibling.position != position:
-                sibling.position = position
-                sibling.save(update_fields=["position"])
+    _swap_with_neighbour(tafel, bijdrage, "down" if data["direction"] == "up" else "up", actor)
     return {"partij": data["partij"]}
 
 
