@@ -25,7 +25,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from sessions import access, actions, fragments, ratelimit, selectors, services
-from sessions.forms import JoinForm, OpgaveForm, PartijForm, SessieForm
+from sessions.forms import JoinForm, LoginForm, OpgaveForm, PartijForm, SessieForm
 from sessions.models import Membership, Opgave, Sessie, Tafel, Team
 
 JOIN_PENDING_KEY = "hb_join_pending"
@@ -37,37 +37,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login, locked for a while after repeated failures for a username or address."""
+    """Django's login with our lockout (sessions.lockout, through LoginForm); 429 while the
+    login must wait."""
 
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
-    def post(self, request, *args, **kwargs):
-        username = (request.POST.get("username") or "").strip().lower()[:150]
-        keys = _login_keys(request, username)
-        attempts, _window = settings.HB_LOGIN_FAILURES
-        if any(ratelimit.count(key) >= attempts * factor for key, factor in keys):
-            # Locked: the password is not even checked.
-            form = self.get_form_class()(request)
-            context = self.get_context_data(form=form, locked_out=True)
-            return self.render_to_response(context, status=429)
-        return super().post(request, *args, **kwargs)
-
     def form_invalid(self, form):
-        username = (self.request.POST.get("username") or "").strip().lower()[:150]
-        attempts, window = settings.HB_LOGIN_FAILURES
-        for key, factor in _login_keys(self.request, username):
-            ratelimit.hit(key, limit=attempts * factor, window=window)
-        return super().form_invalid(form)
-
-    def form_valid(self, form):
-        username = form.get_user().get_username().lower()
-        ratelimit.clear(f"login:user:{username}")
-        return super().form_valid(form)
-
-
-def _login_keys(request, username: str) -> list[tuple[str, int]]:
-    """Failures count per username, and (more generously) per address."""
-    return [(f"login:user:{username}", 1), (f"login:ip:{ratelimit.client_ip(request)}", 4)]
+        response = super().form_invalid(form)
+        if form.wait:
+            response.status_code = 429
+            response["Retry-After"] = str(form.wait)
+        return response
 
 
 def _join_allowed(request: HttpRequest) -> bool:

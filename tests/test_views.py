@@ -219,39 +219,6 @@ def test_an_unknown_page_is_a_clear_404(client, db, settings):
     assert "does not exist" in response.content.decode()
 
 
-def test_login_locks_after_repeated_failures_even_for_the_right_password(client, facilitator):
-    for _ in range(5):
-        response = client.post(
-            reverse("login"), {"username": facilitator.username, "password": "x"}
-        )
-        assert response.status_code == 200
-    response = client.post(
-        reverse("login"),
-        {"username": facilitator.username, "password": "correct-horse-battery"},
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
-    assert response.status_code == 429
-    assert "Too many failed attempts" in response.content.decode()
-    assert "_auth_user_id" not in client.session
-
-
-def test_a_successful_login_clears_the_failures(client, facilitator):
-    for _ in range(4):
-        client.post(reverse("login"), {"username": facilitator.username, "password": "x"})
-    ok = client.post(
-        reverse("login"), {"username": facilitator.username, "password": "correct-horse-battery"}
-    )
-    assert ok.status_code == 302
-    client.logout()
-    for _ in range(4):
-        assert (
-            client.post(
-                reverse("login"), {"username": facilitator.username, "password": "x"}
-            ).status_code
-            == 200
-        )
-
-
 def test_joining_is_rate_limited_per_address(client, sessie, settings):
     settings.HB_JOIN_RATE = (3, 60)
     for _ in range(3):
