@@ -20,6 +20,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -156,7 +157,17 @@ def sessie_control(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         if message:
             messages.success(request, message)
-    return redirect(request.POST.get("next") or sessie.get_absolute_url())
+    return redirect(_back_to(request, sessie.get_absolute_url()))
+
+
+def _back_to(request: HttpRequest, default: str) -> str:
+    """The form's `next`, if it is a page of this site; otherwise `default`."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
 def _int(data, key: str = "value") -> int:

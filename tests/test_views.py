@@ -236,3 +236,37 @@ def test_the_join_form_help_text_is_announced_with_its_field(client, sessie):
     assert described
     target = described.group(1) or described.group(2)
     assert f'id="{target}"' in html
+
+
+# The control room (sessie_control) -----------------------------------------------------------
+
+
+def control(client, sessie, **data):
+    return client.post(
+        reverse("sessions:sessie_control", args=[sessie.pk]), data, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "https:evil.example",
+        "http://testserver.evil.example/",
+        "javascript:alert(1)",
+    ],
+)
+def test_a_control_never_sends_the_facilitator_to_another_site(client, sessie, facilitator, target):
+    client.force_login(facilitator)
+    response = control(client, sessie, op="add_tafel", next=target)
+    assert response.status_code == 302
+    assert response["Location"] == sessie.get_absolute_url()
+    assert sessie.tafels.count() == 1  # the control itself was carried out
+
+
+def test_a_control_goes_back_to_the_page_it_came_from_on_this_site(client, sessie, facilitator):
+    client.force_login(facilitator)
+    plenair = reverse("sessions:plenair", args=[sessie.pk])
+    assert control(client, sessie, op="add_tafel", next=plenair)["Location"] == plenair
