@@ -170,18 +170,34 @@ def _back_to(request: HttpRequest, default: str) -> str:
     return default
 
 
-def _int(data, key: str = "value") -> int:
-    return int(data.get(key, ""))
+# What the control room's numbers may be: anything else is refused with a message.
+MAX_ID = 2**63 - 1
+MAX_LINK_HOURS = 90 * 24
+MAX_TIMER_MINUTES = 4 * 60
 
 
-def _tafel_of(sessie: Sessie, tafel_id) -> Tafel:
+def _whole(data, key: str, *, low: int, high: int) -> int | None:
+    """data[key] as a whole number from low to high; None if it is anything else."""
+    try:
+        value = int((data.get(key) or "").strip())
+    except ValueError:  # also for thousands of digits
+        return None
+    return value if low <= value <= high else None
+
+
+def _id(data, key: str = "value") -> int:
+    """The id in data[key], or 0 (which nothing has) if it is not an id."""
+    return _whole(data, key, low=1, high=MAX_ID) or 0
+
+
+def _tafel_of(sessie: Sessie, tafel_id: int) -> Tafel:
     tafel = sessie.tafels.filter(pk=tafel_id).first()
     if tafel is None:
         raise ValidationError(_("Choose a tafel of this sessie."))
     return tafel
 
 
-def _deelnemer_of(sessie: Sessie, deelnemer_id):
+def _deelnemer_of(sessie: Sessie, deelnemer_id: int):
     deelnemer = sessie.deelnemers.filter(pk=deelnemer_id).first()
     if deelnemer is None:
         raise ValidationError(_("This participant is not in this sessie."))
@@ -189,22 +205,35 @@ def _deelnemer_of(sessie: Sessie, deelnemer_id):
 
 
 def _new_link(sessie, data, actor):
-    hours = data.get("hours")
-    expires = timezone.now() + datetime.timedelta(hours=int(hours)) if hours else None
+    expires = None
+    if data.get("hours"):
+        hours = _whole(data, "hours", low=1, high=MAX_LINK_HOURS)
+        if hours is None:
+            raise ValidationError(
+                _("A new link is valid for 1 to %(max)d hours.") % {"max": MAX_LINK_HOURS}
+            )
+        expires = timezone.now() + datetime.timedelta(hours=hours)
     services.sessie_regenerate_link(sessie=sessie, expires_at=expires)
     return _("A new join link has been made; the old one no longer works.")
 
 
 def _move(sessie, data, actor):
-    deelnemer = _deelnemer_of(sessie, _int(data, "deelnemer"))
-    tafel = _tafel_of(sessie, data["value"]) if data.get("value") else None
+    deelnemer = _deelnemer_of(sessie, _id(data, "deelnemer"))
+    tafel = _tafel_of(sessie, _id(data)) if data.get("value") else None
     services.deelnemer_move(deelnemer=deelnemer, tafel=tafel)
     return ""
 
 
 def _timer_reset(sessie, data, actor):
-    minutes = data.get("minutes")
-    services.timer_reset(sessie=sessie, seconds=int(minutes) * 60 if minutes else None)
+    seconds = None
+    if data.get("minutes"):
+        minutes = _whole(data, "minutes", low=1, high=MAX_TIMER_MINUTES)
+        if minutes is None:
+            raise ValidationError(
+                _("The timer runs between 1 and %(max)d minutes.") % {"max": MAX_TIMER_MINUTES}
+            )
+        seconds = minutes * 60
+    services.timer_reset(sessie=sessie, seconds=seconds)
     return ""
 
 
@@ -233,24 +262,23 @@ def _quietly(service, **fixed):
 
 
 def _step(sessie, data, actor):
-    services.sessie_set_step(sessie=sessie, stap=_int(data))
+    # Not 1, 2 or 3 (0 for anything else): the service says which steps there are.
+    services.sessie_set_step(sessie=sessie, stap=_whole(data, "value", low=1, high=3) or 0)
     return ""
 
 
 def _remove_tafel(sessie, data, actor):
-    services.tafel_remove(tafel=_tafel_of(sessie, _int(data)))
+    services.tafel_remove(tafel=_tafel_of(sessie, _id(data)))
     return ""
 
 
 def _revoke_deelnemer(sessie, data, actor):
-    services.deelnemer_revoke(deelnemer=_deelnemer_of(sessie, _int(data)))
+    services.deelnemer_revoke(deelnemer=_deelnemer_of(sessie, _id(data)))
     return ""
 
 
 def _carry(sessie, data, actor):
-    services.plenair_carry(
-        sessie=sessie, kind=data.get("kind", ""), item_id=_int(data), actor=actor
-    )
+    services.plenair_carry(sessie=sessie, kind=data.get("kind", ""), item_id=_id(data), actor=actor)
     return ""
 
 
