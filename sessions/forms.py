@@ -244,6 +244,9 @@ class PartijForm(forms.Form):
     toelichting = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
+SESSIE_YEARS = (2000, 2100)
+
+
 class SessieForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     starts_at = forms.DateTimeField(
@@ -261,3 +264,13 @@ class SessieForm(forms.Form):
         initial=1,
         required=False,
     )
+
+    def clean_starts_at(self):
+        starts_at = self.cleaned_data["starts_at"]
+        # Year 1 or 9999 in local time is out of range once converted to UTC or back.
+        if starts_at and not SESSIE_YEARS[0] <= starts_at.year <= SESSIE_YEARS[1]:
+            raise forms.ValidationError(
+                _("Choose a date from %(first)d to %(last)d.")
+                % {"first": SESSIE_YEARS[0], "last": SESSIE_YEARS[1]}
+            )
+        return starts_at

@@ -371,3 +371,19 @@ def test_a_new_link_for_a_week_and_a_timer_of_20_minutes_are_set(client, sessie,
     week = timezone.now() + datetime.timedelta(hours=168)
     assert abs(sessie.join_expires_at - week) < datetime.timedelta(minutes=1)
     assert sessie.timer_seconds == 20 * 60
+
+
+@pytest.mark.parametrize("starts_at", ["0001-01-01T00:00", "9999-12-31T23:59", "1899-05-01T10:00"])
+def test_a_sessie_starting_in_an_impossible_year_is_a_form_error(
+    client, opgave, sessie, facilitator, starts_at
+):
+    client.force_login(facilitator)
+    data = {"title": "Tweede ronde", "starts_at": starts_at, "timer_minutes": "15", "tafels": "1"}
+    for url in (
+        reverse("sessions:sessie_add", args=[opgave.pk]),
+        reverse("sessions:sessie_edit", args=[opgave.pk, sessie.pk]),
+    ):
+        response = client.post(url, data, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200
+        assert "Choose a date from 2000 to 2100." in response.content.decode()
+    assert not opgave.sessies.filter(title="Tweede ronde").exists()
