@@ -221,7 +221,11 @@ HB_MAX_TEXT_LENGTH = 2000
 HB_MAX_ITEMS_PER_KAART = 500
 # Rate limits: (attempts, seconds).
 HB_JOIN_RATE = (30, 60)  # join-link visits and join forms per address
-HB_LOGIN_FAILURES = (5, 15 * 60)  # failed logins per username (and per address) before lockout
+# Failed logins (sessions/lockout.py): after `free` failures each attempt waits `base` seconds,
+# doubling per failure up to `cap`; counts start again `window` seconds after their first failure.
+# Per account and address (a success clears it), and per address across all accounts.
+HB_LOGIN_BACKOFF_ACCOUNT = {"free": 5, "base": 30, "cap": 15 * 60, "window": 24 * 3600}
+HB_LOGIN_BACKOFF_ADDRESS = {"free": 100, "base": 10, "cap": 5 * 60, "window": 24 * 3600}
 
 LOGGING = {
     "version": 1,

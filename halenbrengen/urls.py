@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from sessions import views
+from sessions.forms import AdminLoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,3 +17,5 @@ urlpatterns = [
 ]
 
 admin.site.site_header = "Halen/Brengen"
+# The admin's login waits after failures exactly as ours does: the same form, the same counts.
+admin.site.login_form = AdminLoginForm

@@ -1,8 +1,68 @@
+import math
+
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from sessions import lockout, ratelimit
 from sessions.models import Bijdrage, OpgaveVersie, Partij, Sessie, Team
+
+
+def wait_message(seconds: int) -> str:
+    """Tells someone to wait before the next login, and roughly how long."""
+    if seconds < 60:
+        return ngettext(
+            "Too many failed attempts. Wait %(n)d second and try again.",
+            "Too many failed attempts. Wait %(n)d seconds and try again.",
+            seconds,
+        ) % {"n": seconds}
+    minutes = math.ceil(seconds / 60)
+    return ngettext(
+        "Too many failed attempts. Wait about %(n)d minute and try again.",
+        "Too many failed attempts. Wait about %(n)d minutes and try again.",
+        minutes,
+    ) % {"n": minutes}
+
+
+class LockoutMixin:
+    """Every login form: sessions.lockout decides before the password is checked, and counts
+    what the check found. `wait` is set (in seconds) when the login had to wait."""
+
+    wait = 0
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if not username or not password:
+            return super().clean()  # nothing is checked without both
+        address = ratelimit.client_ip(self.request) if self.request else ""
+        attempt = lockout.begin(username=username, address=address)
+        if attempt.wait:
+            self.wait = attempt.wait
+            # The same answer whether or not the account exists.
+            raise ValidationError(wait_message(attempt.wait), code="wait")
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            lockout.failed(attempt)
+            raise
+        except BaseException:
+            lockout.release(attempt)
+            raise
+        lockout.succeeded(attempt)
+        return cleaned
+
+
+class LoginForm(LockoutMixin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(LockoutMixin, AdminAuthenticationForm):
+    pass
 
 
 class JoinForm(forms.Form):
@@ -184,6 +244,9 @@ class PartijForm(forms.Form):
     toelichting = forms.CharField(label=_("Note"), max_length=500, required=False)
 
 
+SESSIE_YEARS = (2000, 2100)
+
+
 class SessieForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     starts_at = forms.DateTimeField(
@@ -201,3 +264,13 @@ class SessieForm(forms.Form):
         initial=1,
         required=False,
     )
+
+    def clean_starts_at(self):
+        starts_at = self.cleaned_data["starts_at"]
+        # Year 1 or 9999 in local time is out of range once converted to UTC or back.
+        if starts_at and not SESSIE_YEARS[0] <= starts_at.year <= SESSIE_YEARS[1]:
+            raise forms.ValidationError(
+                _("Choose a date from %(first)d to %(last)d.")
+                % {"first": SESSIE_YEARS[0], "last": SESSIE_YEARS[1]}
+            )
+        return starts_at

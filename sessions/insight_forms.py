@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
+from sessions.exports.importer import MAX_BYTES as MAX_IMPORT_BYTES
 
 
 class ImportForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Counting attempts per key in the cache: joining by link, logging in, per connection.
+"""Counting attempts per key in the cache: joining by link (logins: sessions.lockout).
 
 With REDIS_URL the cache is Redis, shared by all processes; otherwise each process counts on
 its own (the embedded default).
@@ -20,14 +20,6 @@ def hit(key: str, *, limit: int, window: int) -> bool:
         cache.add(cache_key, 1, timeout=window)
         return True
     return count <= limit
-
-
-def count(key: str) -> int:
-    return cache.get(f"hb:rl:{key}", 0)
-
-
-def clear(key: str) -> None:
-    cache.delete(f"hb:rl:{key}")
 
 
 def client_ip(request) -> str:

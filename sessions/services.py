@@ -1365,11 +1365,13 @@ def plenair_tafel(*, sessie: Sessie) -> Tafel:
 
 def plenair_carry(*, sessie: Sessie, kind: str, item_id: int, actor: Actor = SYSTEM) -> Any:
     """Copy a bijdrage or vervolgstap of one of the sessie's tafels onto the plenary kaart."""
-    plenair = plenair_tafel(sessie=sessie)
+    # The item is found before the plenary kaart is made: a refused carry leaves nothing.
+    mine = {"pk": item_id, "tafel__sessie": sessie, "tafel__plenair": False}
     if kind == "bijdrage":
-        item = Bijdrage.objects.filter(pk=item_id, tafel__sessie=sessie).first()
-        if item is None or item.tafel_id == plenair.pk:
+        item = Bijdrage.objects.filter(**mine).first()
+        if item is None:
             raise ValidationError(_("This item is not on a tafel of this sessie."))
+        plenair = plenair_tafel(sessie=sessie)
         existing = plenair.bijdragen.filter(
             partij_id=item.partij_id, soort=item.soort, tekst=item.tekst
         ).first()
@@ -1385,9 +1387,10 @@ def plenair_carry(*, sessie: Sessie, kind: str, item_id: int, actor: Actor = SYS
             actor=actor,
         )
     if kind == "vervolgstap":
-        item = Vervolgstap.objects.filter(pk=item_id, tafel__sessie=sessie).first()
-        if item is None or item.tafel_id == plenair.pk:
+        item = Vervolgstap.objects.filter(**mine).first()
+        if item is None:
             raise ValidationError(_("This item is not on a tafel of this sessie."))
+        plenair = plenair_tafel(sessie=sessie)
         existing = plenair.vervolgstappen.filter(title=item.title).first()
         return existing or vervolgstap_add(
             tafel=plenair,

@@ -20,12 +20,13 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from sessions import access, actions, fragments, ratelimit, selectors, services
-from sessions.forms import JoinForm, OpgaveForm, PartijForm, SessieForm
+from sessions.forms import JoinForm, LoginForm, OpgaveForm, PartijForm, SessieForm
 from sessions.models import Membership, Opgave, Sessie, Tafel, Team
 
 JOIN_PENDING_KEY = "hb_join_pending"
@@ -37,37 +38,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
-    """Django's login, locked for a while after repeated failures for a username or address."""
+    """Django's login with our lockout (sessions.lockout, through LoginForm); 429 while the
+    login must wait."""
 
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
-    def post(self, request, *args, **kwargs):
-        username = (request.POST.get("username") or "").strip().lower()[:150]
-        keys = _login_keys(request, username)
-        attempts, _window = settings.HB_LOGIN_FAILURES
-        if any(ratelimit.count(key) >= attempts * factor for key, factor in keys):
-            # Locked: the password is not even checked.
-            form = self.get_form_class()(request)
-            context = self.get_context_data(form=form, locked_out=True)
-            return self.render_to_response(context, status=429)
-        return super().post(request, *args, **kwargs)
-
     def form_invalid(self, form):
-        username = (self.request.POST.get("username") or "").strip().lower()[:150]
-        attempts, window = settings.HB_LOGIN_FAILURES
-        for key, factor in _login_keys(self.request, username):
-            ratelimit.hit(key, limit=attempts * factor, window=window)
-        return super().form_invalid(form)
-
-    def form_valid(self, form):
-        username = form.get_user().get_username().lower()
-        ratelimit.clear(f"login:user:{username}")
-        return super().form_valid(form)
-
-
-def _login_keys(request, username: str) -> list[tuple[str, int]]:
-    """Failures count per username, and (more generously) per address."""
-    return [(f"login:user:{username}", 1), (f"login:ip:{ratelimit.client_ip(request)}", 4)]
+        response = super().form_invalid(form)
+        if form.wait:
+            response.status_code = 429
+            response["Retry-After"] = str(form.wait)
+        return response
 
 
 def _join_allowed(request: HttpRequest) -> bool:
@@ -175,21 +157,47 @@ def sessie_control(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         if message:
             messages.success(request, message)
-    return redirect(request.POST.get("next") or sessie.get_absolute_url())
+    return redirect(_back_to(request, sessie.get_absolute_url()))
 
 
-def _int(data, key: str = "value") -> int:
-    return int(data.get(key, ""))
+def _back_to(request: HttpRequest, default: str) -> str:
+    """The form's `next`, if it is a page of this site; otherwise `default`."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
-def _tafel_of(sessie: Sessie, tafel_id) -> Tafel:
+# What the control room's numbers may be: anything else is refused with a message.
+MAX_ID = 2**63 - 1
+MAX_LINK_HOURS = 90 * 24
+MAX_TIMER_MINUTES = 4 * 60
+
+
+def _whole(data, key: str, *, low: int, high: int) -> int | None:
+    """data[key] as a whole number from low to high; None if it is anything else."""
+    try:
+        value = int((data.get(key) or "").strip())
+    except ValueError:  # also for thousands of digits
+        return None
+    return value if low <= value <= high else None
+
+
+def _id(data, key: str = "value") -> int:
+    """The id in data[key], or 0 (which nothing has) if it is not an id."""
+    return _whole(data, key, low=1, high=MAX_ID) or 0
+
+
+def _tafel_of(sessie: Sessie, tafel_id: int) -> Tafel:
     tafel = sessie.tafels.filter(pk=tafel_id).first()
     if tafel is None:
         raise ValidationError(_("Choose a tafel of this sessie."))
     return tafel
 
 
-def _deelnemer_of(sessie: Sessie, deelnemer_id):
+def _deelnemer_of(sessie: Sessie, deelnemer_id: int):
     deelnemer = sessie.deelnemers.filter(pk=deelnemer_id).first()
     if deelnemer is None:
         raise ValidationError(_("This participant is not in this sessie."))
@@ -197,22 +205,35 @@ def _deelnemer_of(sessie: Sessie, deelnemer_id):
 
 
 def _new_link(sessie, data, actor):
-    hours = data.get("hours")
-    expires = timezone.now() + datetime.timedelta(hours=int(hours)) if hours else None
+    expires = None
+    if data.get("hours"):
+        hours = _whole(data, "hours", low=1, high=MAX_LINK_HOURS)
+        if hours is None:
+            raise ValidationError(
+                _("A new link is valid for 1 to %(max)d hours.") % {"max": MAX_LINK_HOURS}
+            )
+        expires = timezone.now() + datetime.timedelta(hours=hours)
     services.sessie_regenerate_link(sessie=sessie, expires_at=expires)
     return _("A new join link has been made; the old one no longer works.")
 
 
 def _move(sessie, data, actor):
-    deelnemer = _deelnemer_of(sessie, _int(data, "deelnemer"))
-    tafel = _tafel_of(sessie, data["value"]) if data.get("value") else None
+    deelnemer = _deelnemer_of(sessie, _id(data, "deelnemer"))
+    tafel = _tafel_of(sessie, _id(data)) if data.get("value") else None
     services.deelnemer_move(deelnemer=deelnemer, tafel=tafel)
     return ""
 
 
 def _timer_reset(sessie, data, actor):
-    minutes = data.get("minutes")
-    services.timer_reset(sessie=sessie, seconds=int(minutes) * 60 if minutes else None)
+    seconds = None
+    if data.get("minutes"):
+        minutes = _whole(data, "minutes", low=1, high=MAX_TIMER_MINUTES)
+        if minutes is None:
+            raise ValidationError(
+                _("The timer runs between 1 and %(max)d minutes.") % {"max": MAX_TIMER_MINUTES}
+            )
+        seconds = minutes * 60
+    services.timer_reset(sessie=sessie, seconds=seconds)
     return ""
 
 
@@ -241,24 +262,23 @@ def _quietly(service, **fixed):
 
 
 def _step(sessie, data, actor):
-    services.sessie_set_step(sessie=sessie, stap=_int(data))
+    # Not 1, 2 or 3 (0 for anything else): the service says which steps there are.
+    services.sessie_set_step(sessie=sessie, stap=_whole(data, "value", low=1, high=3) or 0)
     return ""
 
 
 def _remove_tafel(sessie, data, actor):
-    services.tafel_remove(tafel=_tafel_of(sessie, _int(data)))
+    services.tafel_remove(tafel=_tafel_of(sessie, _id(data)))
     return ""
 
 
 def _revoke_deelnemer(sessie, data, actor):
-    services.deelnemer_revoke(deelnemer=_deelnemer_of(sessie, _int(data)))
+    services.deelnemer_revoke(deelnemer=_deelnemer_of(sessie, _id(data)))
     return ""
 
 
 def _carry(sessie, data, actor):
-    services.plenair_carry(
-        sessie=sessie, kind=data.get("kind", ""), item_id=_int(data), actor=actor
-    )
+    services.plenair_carry(sessie=sessie, kind=data.get("kind", ""), item_id=_id(data), actor=actor)
     return ""
 
 

@@ -3,6 +3,7 @@ JSON export imports back into the same document (apart from ids and times)."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import io
@@ -275,6 +276,159 @@ def test_an_import_failing_halfway_leaves_nothing_behind(story):
     with pytest.raises(ValidationError):
         importer.opgave_import(team=story.opgave.team, document=document)
     assert (Opgave.objects.count(), Bijdrage.objects.count()) == before
+
+
+def with_bijdragen(document: dict, n: int) -> dict:
+    """The document with `n` more bijdragen on its first kaart."""
+    tafel = document["sessies"][0]["tafels"][0]
+    partij = document["partijen"][0]["id"]
+    first = 1 + max(
+        b["id"] for s in document["sessies"] for t in s["tafels"] for b in t["bijdragen"]
+    )
+    tafel["bijdragen"] += [
+        {"id": first + i, "partij": partij, "soort": "haal", "tekst": f"Wens {i}"} for i in range(n)
+    ]
+    return document
+
+
+@pytest.fixture
+def no_work(monkeypatch, django_assert_num_queries):
+    """A block that fails the test if the importer checks the schema or touches the database."""
+
+    def schema_validator(*args, **kwargs):
+        raise AssertionError("the schema was checked")
+
+    @contextlib.contextmanager
+    def block():
+        monkeypatch.setattr(importer.jsonschema, "Draft202012Validator", schema_validator)
+        with django_assert_num_queries(0):
+            yield
+
+    return block
+
+
+def test_a_kaart_over_the_item_limit_is_refused_before_any_work(story, no_work):
+    document = with_bijdragen(jsondoc.build(opgave_summary(story)), 3000)
+    tafel = document["sessies"][0]["tafels"][0]
+    items = sum(len(tafel[k]) for k in ("bijdragen", "koppelingen", "vervolgstappen"))
+    with no_work(), pytest.raises(ValidationError) as refused:
+        importer.opgave_import(team=story.opgave.team, document=json.dumps(document))
+    assert refused.value.messages == [
+        f"A kaart in this file has {items} items; a kaart holds at most 500."
+    ]
+
+
+def test_a_full_kaart_of_exactly_the_limit_imports(story, settings):
+    settings.HB_MAX_ITEMS_PER_KAART = 60
+    document = jsondoc.build(opgave_summary(story))
+    tafel = document["sessies"][0]["tafels"][0]
+    present = sum(len(tafel[k]) for k in ("bijdragen", "koppelingen", "vervolgstappen"))
+    new = importer.opgave_import(
+        team=story.opgave.team, document=with_bijdragen(document, 60 - present)
+    )
+    first = new.sessies.order_by("pk").first().tafels.order_by("nummer").first()
+    assert first.bijdragen.count() + first.koppelingen.count() + first.vervolgstappen.count() == 60
+
+
+@pytest.mark.parametrize(
+    "limit, value, message",
+    [
+        ("MAX_PARTIJEN", 4, "This file has 5 partijen; an import takes at most 4."),
+        ("MAX_SESSIES", 1, "This file has 2 sessies; an import takes at most 1."),
+        ("MAX_TAFELS_PER_SESSIE", 1, "A sessie in this file has 2 tafels; an import takes"),
+        ("MAX_VERSIES", 1, "text versions; an import takes at most 1."),
+        ("MAX_ITEMS", 10, "items on its kaarten; an import takes at most 10."),
+    ],
+)
+def test_a_document_over_the_import_limits_is_refused_before_any_work(
+    story, monkeypatch, limit, value, message
+):
+    document = json.dumps(jsondoc.build(opgave_summary(story)))
+    monkeypatch.setattr(importer, limit, value)
+    with pytest.raises(ValidationError) as refused:
+        importer.parse(document)
+    assert any(message in m for m in refused.value.messages), refused.value.messages
+    assert not any("not a Halen/Brengen export" in m for m in refused.value.messages)
+
+
+@pytest.mark.parametrize("depth", [33, 1000, 100_000])
+def test_a_deeply_nested_file_is_refused_before_it_is_parsed(story, no_work, monkeypatch, depth):
+    def loads(*args, **kwargs):
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(importer.json, "loads", loads)
+    raw = b"[" * depth + b"]" * depth
+    with no_work(), pytest.raises(ValidationError) as refused:
+        importer.opgave_import(team=story.opgave.team, document=raw)
+    assert refused.value.messages == ["This file is nested too deeply to be an export."]
+
+
+def test_brackets_and_quotes_inside_texts_do_not_count_as_nesting(story):
+    document = jsondoc.build(opgave_summary(story))
+    tekst = '[{"\\' * 300 + "]" * 40
+    document["sessies"][0]["tafels"][0]["bijdragen"][0]["tekst"] = tekst
+    new = importer.opgave_import(team=story.opgave.team, document=json.dumps(document))
+    assert Bijdrage.objects.filter(tafel__sessie__opgave=new, tekst=tekst).exists()
+
+
+def test_nesting_that_slips_past_the_scan_is_still_a_clear_refusal(story, monkeypatch):
+    monkeypatch.setattr(importer, "MAX_DEPTH", 10**9)
+    raw = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(ValidationError) as refused:
+        importer.parse(raw)
+    assert refused.value.messages == ["This is not a JSON file."]
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        lambda d, bad: d["sessies"][0]["tafels"][0]["bijdragen"][0].update(tekst=f"a{bad}b"),
+        lambda d, bad: d["opgave"].update(title=bad),
+        lambda d, bad: d["partijen"][0].update({f"x{bad}": 1}),  # a key
+        lambda d, bad: d.setdefault("analysis", {}).update(note=[bad]),  # anywhere
+    ],
+)
+@pytest.mark.parametrize("bad", ["\\ud800", "\\udfff", "\\u0000"])
+def test_text_the_database_cannot_store_is_refused_anywhere_before_any_work(
+    story, no_work, where, bad
+):
+    document = jsondoc.build(opgave_summary(story))
+    where(document, "BAD")
+    # json.dumps writes the lone surrogate as an escape, as an attacker's file would.
+    raw = json.dumps(document).replace("BAD", bad)
+    with no_work(), pytest.raises(ValidationError) as refused:
+        importer.opgave_import(team=story.opgave.team, document=raw.encode())
+    assert refused.value.messages == [
+        "This file contains characters that cannot be stored (a lone surrogate or a NUL)."
+    ]
+
+
+def test_a_lone_surrogate_written_as_raw_bytes_is_refused_too(story, no_work):
+    document = jsondoc.build(opgave_summary(story))
+    document["opgave"]["title"] = "BAD"
+    raw = json.dumps(document).encode().replace(b"BAD", "\ud800".encode("utf-8", "surrogatepass"))
+    with no_work(), pytest.raises(ValidationError) as refused:
+        importer.opgave_import(team=story.opgave.team, document=raw)
+    # json.loads reads bytes with "surrogatepass": the surrogate reaches the document.
+    assert refused.value.messages == [
+        "This file contains characters that cannot be stored (a lone surrogate or a NUL)."
+    ]
+
+
+def test_a_surrogate_pair_is_text_like_any_other(story):
+    document = jsondoc.build(opgave_summary(story))
+    document["sessies"][0]["tafels"][0]["bijdragen"][0]["tekst"] = "Samen \U0001f91d"
+    raw = json.dumps(document)
+    assert "\\ud83e\\udd1d" in raw  # the pair, written as two escapes
+    new = importer.opgave_import(team=story.opgave.team, document=raw.encode())
+    assert Bijdrage.objects.filter(tafel__sessie__opgave=new, tekst="Samen \U0001f91d").exists()
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(story, no_work, monkeypatch):
+    monkeypatch.setattr(importer, "MAX_BYTES", 100)
+    with no_work(), pytest.raises(ValidationError) as refused:
+        importer.opgave_import(team=story.opgave.team, document=b" " * 101)
+    assert refused.value.messages == ["The file is too large (at most 0 MB)."]
 
 
 # PDF and Markdown --------------------------------------------------------------------------

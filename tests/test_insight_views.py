@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from sessions import insight, services
 from sessions.exports import jsondoc
-from sessions.models import Membership, Opgave
+from sessions.models import Bijdrage, Membership, Opgave
 from tests import factories
 from tests.insight_data import build_story
 
@@ -215,3 +215,59 @@ def test_the_import_form_limits_the_file_size(client, story, facilitator, monkey
     )
     assert response.status_code == 200
     assert "too large" in response.content.decode()
+
+
+def import_errors(client, story, content: bytes) -> list[str]:
+    """Posts `content` as the import file; the form's errors, after checking nothing was made."""
+    before = (Opgave.objects.count(), Bijdrage.objects.count())
+    response = client.post(
+        reverse("insight:import"),
+        {
+            "team": story.opgave.team.pk,
+            "document": SimpleUploadedFile("export.json", content, "application/json"),
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert (Opgave.objects.count(), Bijdrage.objects.count()) == before
+    errors = BeautifulSoup(response.content, "html.parser").select(".form-errors li")
+    return [e.get_text(strip=True) for e in errors]
+
+
+def story_document(story) -> dict:
+    return jsondoc.build(insight.summary_for_opgave(story.opgave.pk, complete=True))
+
+
+def test_an_import_with_3000_bijdragen_on_one_kaart_is_refused_at_once(client, story, facilitator):
+    client.force_login(facilitator)
+    document = story_document(story)
+    tafel = document["sessies"][0]["tafels"][0]
+    partij = document["partijen"][0]["id"]
+    tafel["bijdragen"] += [
+        {"id": 10**6 + i, "partij": partij, "soort": "breng", "tekst": f"Inzet {i}"}
+        for i in range(3000)
+    ]
+    items = sum(len(tafel[k]) for k in ("bijdragen", "koppelingen", "vervolgstappen"))
+    with CaptureQueriesContext(connection) as queries:
+        errors = import_errors(client, story, json.dumps(document).encode())
+    assert errors == [f"A kaart in this file has {items} items; a kaart holds at most 500."]
+    # Refused before the import's transaction began: not one row written and rolled back.
+    assert not [q["sql"] for q in queries if q["sql"].startswith(("INSERT", "SAVEPOINT"))]
+
+
+@pytest.mark.parametrize("depth", [1000, 200_000])
+def test_a_deeply_nested_import_is_a_form_error(client, story, facilitator, depth):
+    client.force_login(facilitator)
+    errors = import_errors(client, story, b'{"a":' + b"[" * depth + b"]" * depth + b"}")
+    assert errors == ["This file is nested too deeply to be an export."]
+
+
+@pytest.mark.parametrize("bad", ["\\ud800", "\\u0000"])
+def test_an_import_with_text_that_cannot_be_stored_is_a_form_error(client, story, facilitator, bad):
+    client.force_login(facilitator)
+    document = story_document(story)
+    document["sessies"][0]["tafels"][0]["bijdragen"][0]["tekst"] = "BAD"
+    content = json.dumps(document).replace("BAD", bad).encode()
+    assert import_errors(client, story, content) == [
+        "This file contains characters that cannot be stored (a lone surrogate or a NUL)."
+    ]

@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -24,6 +26,23 @@ from sessions.models import Opgave, Team
 
 SCHEMA_PATH = Path(__file__).with_name("export.schema.json")
 
+# What one import takes; kaarten also hold at most settings.HB_MAX_ITEMS_PER_KAART items, as
+# in the live tool. Checked right after parsing, before the schema and before any write.
+MAX_BYTES = 10 * 1024 * 1024
+MAX_DEPTH = 32  # an export nests about 9 deep
+MAX_PARTIJEN = 200
+MAX_SESSIES = 50
+MAX_TAFELS_PER_SESSIE = 100
+MAX_VERSIES = 1000
+MAX_ITEMS = 5000  # bijdragen, koppelingen, vervolgstappen and perspectieven of all kaarten
+
+# A JSON string, as json.loads reads it: quotes, and anything escaped.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_A_BRACKET = re.compile(rb"[^\[\]{}]+")
+# Text PostgreSQL cannot store: NUL, and surrogates without their pair (json.loads pairs the
+# others, so any surrogate left in a parsed string is a lone one).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
 
 @functools.cache
 def schema() -> dict[str, Any]:
@@ -31,14 +50,27 @@ def schema() -> dict[str, Any]:
 
 
 def parse(raw: bytes | str | dict) -> dict[str, Any]:
-    """The document, checked against the schema and for references that point nowhere."""
+    """The document, checked for size, against the schema and for references that point
+    nowhere."""
     if isinstance(raw, dict):
         document = raw
     else:
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", "surrogatepass")
+        if len(raw) > MAX_BYTES:
+            raise ValidationError(
+                _("The file is too large (at most %(mb)d MB).")
+                % {"mb": MAX_BYTES // (1024 * 1024)},
+                code="too_large",
+            )
+        if _nesting(raw) > MAX_DEPTH:
+            raise ValidationError(_("This file is nested too deeply to be an export."), code="deep")
         try:
             document = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as error:
+        except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
             raise ValidationError(_("This is not a JSON file."), code="invalid") from error
+    _check_storable(document)
+    _check_size(document)
     validator = jsonschema.Draft202012Validator(
         schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
@@ -55,6 +87,93 @@ def parse(raw: bytes | str | dict) -> dict[str, Any]:
         )
     _check_references(document)
     return document
+
+
+def _nesting(raw: bytes) -> int:
+    """How deep the brackets of a JSON text nest, outside its strings: counted on the bytes,
+    before json.loads (which recurses once per level)."""
+    brackets = _NOT_A_BRACKET.sub(b"", _JSON_STRING.sub(b"", raw))
+    depth = deepest = 0
+    for bracket in brackets:
+        depth += 1 if bracket in b"[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _check_storable(document: Any) -> None:
+    """Refuse text the database cannot store, anywhere in the document (keys too)."""
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if _UNSTORABLE.search(value):
+                raise ValidationError(
+                    _(
+                        "This file contains characters that cannot be stored "
+                        "(a lone surrogate or a NUL)."
+                    ),
+                    code="unstorable",
+                )
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+
+
+def _list(value: Any, key: str) -> list:
+    found = value.get(key) if isinstance(value, dict) else None
+    return found if isinstance(found, list) else []
+
+
+def _check_size(document: Any) -> None:
+    """Refuse a document larger than the product takes, counted before any other work (what
+    is not there, or of the wrong kind, counts as nothing: the schema finds it next)."""
+    problems = []
+    partijen = _list(document, "partijen")
+    sessies = _list(document, "sessies")
+    versies = _list(document.get("opgave") if isinstance(document, dict) else None, "versies")
+    if len(partijen) > MAX_PARTIJEN:
+        problems.append(
+            _("This file has %(count)d partijen; an import takes at most %(limit)d.")
+            % {"count": len(partijen), "limit": MAX_PARTIJEN}
+        )
+    if len(sessies) > MAX_SESSIES:
+        problems.append(
+            _("This file has %(count)d sessies; an import takes at most %(limit)d.")
+            % {"count": len(sessies), "limit": MAX_SESSIES}
+        )
+    if len(versies) > MAX_VERSIES:
+        problems.append(
+            _("This file has %(count)d text versions; an import takes at most %(limit)d.")
+            % {"count": len(versies), "limit": MAX_VERSIES}
+        )
+    per_kaart = settings.HB_MAX_ITEMS_PER_KAART
+    total = 0
+    for sessie in sessies:
+        tafels = _list(sessie, "tafels")
+        if len(tafels) > MAX_TAFELS_PER_SESSIE:
+            problems.append(
+                _("A sessie in this file has %(count)d tafels; an import takes at most %(limit)d.")
+                % {"count": len(tafels), "limit": MAX_TAFELS_PER_SESSIE}
+            )
+        for tafel in tafels:
+            items = sum(
+                len(_list(tafel, k)) for k in ("bijdragen", "koppelingen", "vervolgstappen")
+            )
+            if items > per_kaart:
+                problems.append(
+                    _("A kaart in this file has %(count)d items; a kaart holds at most %(limit)d.")
+                    % {"count": items, "limit": per_kaart}
+                )
+            total += items + len(_list(tafel, "perspectieven"))
+    if total > MAX_ITEMS:
+        problems.append(
+            _("This file has %(count)d items on its kaarten; an import takes at most %(limit)d.")
+            % {"count": total, "limit": MAX_ITEMS}
+        )
+    if problems:
+        raise ValidationError(problems, code="too_large")
 
 
 def _check_references(document: dict[str, Any]) -> None:
