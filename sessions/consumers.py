@@ -32,6 +32,37 @@ CLOSE_TOO_LARGE = 4413
 CLOSE_TOO_MANY = 4429
 # A bell normally arrives within milliseconds; one missing after this long was lost.
 BELL_GRACE = datetime.timedelta(seconds=3)
+# No message of the protocol is nested deeper than 2; json.loads itself gives up (with a
+# RecursionError) near Python's recursion limit, 1000.
+MAX_JSON_DEPTH = 20
+
+
+def _parse(text: str) -> Any:
+    """A frame's JSON; refused when it is not JSON or nested deeper than MAX_JSON_DEPTH."""
+    try:
+        value = json.loads(text)
+    except RecursionError:  # how json.loads gives up on deep nesting: not a ValueError
+        raise actions.BadMessage(gettext_lazy("This message is nested too deeply.")) from None
+    except ValueError:
+        raise actions.BadMessage(gettext_lazy("This message is not valid JSON.")) from None
+    if _nested_deeper_than(value, MAX_JSON_DEPTH):
+        raise actions.BadMessage(gettext_lazy("This message is nested too deeply."))
+    return value
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether parsed JSON nests lists and objects more than `limit` deep (without recursion)."""
+    level = [value]
+    for _depth in range(limit):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return any(isinstance(item, dict | list) for item in level)
 
 
 def _language(scope: dict[str, Any]) -> str:
@@ -116,9 +147,9 @@ class KaartConsumer(AsyncWebsocketConsumer):
             )
             return
         try:
-            payload = json.loads(text_data or "")
-        except ValueError:
-            await self.send_error(gettext_lazy("This message is not valid JSON."))
+            payload = _parse(text_data or "")
+        except actions.BadMessage as refusal:
+            await self.send_error(refusal.args[0])
             return
         if not isinstance(payload, dict):
             await self.send_error(gettext_lazy("A message must be a JSON object."))
@@ -186,6 +217,9 @@ class KaartConsumer(AsyncWebsocketConsumer):
         item = payload.get("item")
         if not isinstance(item, str) or len(item) > 100:
             await self.send_error(gettext_lazy("Unknown item."))
+            return
+        if not actions.is_valid_text(item):
+            await self.send_error(gettext_lazy("This message contains invalid text."))
             return
         await database_sync_to_async(services.presence_touch)(
             channel_name=self.channel_name, editing=item

@@ -188,6 +188,14 @@ MALFORMED = [
         "required",
         id="missing-fields",
     ),
+    # 2 kB that json.loads cannot parse: it raises RecursionError, not ValueError.
+    pytest.param("[" * 1000 + "]" * 1000, "nested too deeply", id="deep-json"),
+    # Parseable, but deeper than any message of the protocol (the limit is 20).
+    pytest.param(
+        '{"action": "bijdrage_add", "tekst": ' + "[" * 20 + "]" * 20 + "}",
+        "nested too deeply",
+        id="nested-21-deep",
+    ),
 ]
 
 
@@ -205,6 +213,65 @@ async def test_malformed_messages_get_an_error_frame_and_change_nothing(kaarten,
     )
     await sockets["anna"].receive_until("Nog steeds")
     await close_all(sockets)
+
+
+LONE_SURROGATE = "\ud800"  # valid in JSON ("\\ud800"), not in UTF-8 nor in PostgreSQL
+
+
+def _invalid_text_messages():
+    s = LONE_SURROGATE
+    return [
+        pytest.param(
+            lambda k: {
+                "action": "bijdrage_add",
+                "partij": k.politie.pk,
+                "soort": "haal",
+                "tekst": f"Malafide{s}",
+            },
+            id="bijdrage-tekst",
+        ),
+        # Django's choice error quotes the value: it would be sent back to the sender.
+        pytest.param(
+            lambda k: {"action": "bijdrage_add", "partij": k.politie.pk, "soort": s, "tekst": "x"},
+            id="choice-value",
+        ),
+        pytest.param(lambda k: {"action": "partij_missing", "name": s}, id="missing-partij"),
+        pytest.param(
+            lambda k: {
+                "action": "vervolgstap_save",
+                "title": "Stap",
+                "eigenaar": k.politie.pk,
+                "partijen": [str(k.gemeente.pk), s],
+            },
+            id="list-value",
+        ),
+        # The wrong-type error names the field: it would be sent back to the sender.
+        pytest.param(lambda k: {"action": "bijdrage_add", s: {"x": 1}}, id="field-name"),
+        pytest.param(lambda k: {"action": "editing", "item": f"bijdrage-{s}"}, id="editing"),
+    ]
+
+
+@pytest.mark.parametrize("message", _invalid_text_messages())
+async def test_invalid_text_gets_an_error_frame_and_changes_nothing(kaarten, message, caplog):
+    sockets = await open_all(kaarten, "anna", "bram")
+    partijen = await sync_to_async(kaarten.sessie.opgave.partijen.count)()
+    frame = json.dumps({"tafel": str(kaarten.tafel_a.pk), **message(kaarten)})
+    assert "\\ud800" in frame
+    await sockets["anna"].comm.send_to(text_data=frame)
+    reply = await sockets["anna"].receive_until("kaart-alert")
+    assert "invalid text" in reply
+    reply.encode("utf-8")  # what daphne does with every frame it sends
+    assert await sync_to_async(events)() == 0
+    assert await sync_to_async(kaarten.sessie.opgave.partijen.count)() == partijen
+    # Nothing reached the others either (not even a presence update).
+    assert await sockets["bram"].comm.receive_nothing(timeout=0.3)
+    # The socket stays open and serves the next message.
+    await sockets["anna"].send(
+        action="bijdrage_add", partij=kaarten.politie.pk, soort="haal", tekst="Nog steeds"
+    )
+    await sockets["anna"].receive_until("Nog steeds")
+    await close_all(sockets)
+    assert not [record for record in caplog.records if record.exc_info]
 
 
 async def test_binary_frames_are_refused(kaarten):
