@@ -6,6 +6,7 @@ import asyncio
 import datetime
 import json
 import os
+import threading
 import uuid
 
 import pytest
@@ -13,7 +14,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from halenbrengen.asgi import application
-from sessions import services
+from sessions import actions, services
 from sessions.models import Bijdrage, KaartEvent
 from tests import factories
 from tests.kaart_helpers import Socket, make_kaarten, regions
@@ -406,6 +407,82 @@ async def test_too_many_messages_are_refused_then_the_socket_closed(kaarten, set
             closed = output
             break
     assert closed == {"type": "websocket.close", "code": 4429}
+
+
+@pytest.fixture
+def held_actions(monkeypatch):
+    """Every action waits in actions.perform until the test lets it through (`.release(n)`):
+    the consumer stays busy with one message, in its database thread, as long as the test
+    likes. `.started` is set once the first one is waiting."""
+    permits = threading.Semaphore(0)
+    permits.started = threading.Event()
+    perform = actions.perform
+
+    def held(*args, **kwargs):
+        permits.started.set()
+        assert permits.acquire(timeout=30), "the test never let this action through"
+        return perform(*args, **kwargs)
+
+    monkeypatch.setattr(actions, "perform", held)
+    yield permits
+    permits.release(1000)  # never leave the database thread waiting
+
+
+async def outputs_until_closed(comm, timeout: float = 10) -> list[dict]:
+    """Everything the consumer sends up to and including its close."""
+    outputs = []
+    while not outputs or outputs[-1]["type"] != "websocket.close":
+        outputs.append(await comm.receive_output(timeout=timeout))
+    return outputs
+
+
+async def test_a_burst_is_refused_as_it_arrives_while_the_consumer_is_busy(
+    kaarten, settings, held_actions
+):
+    limit = settings.HB_WS_MESSAGES_PER_10S
+    anna = (await open_all(kaarten, "anna"))["anna"]
+    for n in range(3 * limit):
+        await anna.send(
+            f"form-{n}", action="bijdrage_add", partij=kaarten.politie.pk, soort="haal",
+            tekst=f"Burst {n}",
+        )  # fmt: skip
+        if n == 0:  # the consumer is busy with the first until the test lets it through
+            assert await asyncio.to_thread(held_actions.started.wait, 10)
+    # The refusals and the close come while it still is: the frames are counted as they
+    # arrive, not as the consumer gets to them.
+    outputs = await outputs_until_closed(anna.comm)
+    assert outputs[-1] == {"type": "websocket.close", "code": 4429}
+    told = [output["text"] for output in outputs[:-1]]
+    # One refusal when frames start being dropped and one with the close, not one per frame.
+    assert len(told) == 2 and all("Too many messages" in text for text in told)
+    # The message in hand is finished; those queued behind it went with the socket.
+    held_actions.release(3 * limit)
+    await anna.comm.send_input({"type": "websocket.disconnect", "code": 4429})
+    await anna.comm.wait(timeout=10)
+    assert await sync_to_async(Bijdrage.objects.count)() == 1
+
+
+async def test_a_client_that_leaves_has_none_of_its_backlog_applied(kaarten, held_actions):
+    anna = (await open_all(kaarten, "anna"))["anna"]
+    for n in range(20):
+        await anna.send(
+            f"form-{n}", action="bijdrage_add", partij=kaarten.politie.pk, soort="haal",
+            tekst=f"Rij {n}",
+        )  # fmt: skip
+    held_actions.release(2)
+    for _ in range(2):
+        await anna.receive_until("kaart-ack")
+    # Anna leaves (closes the page) with 18 messages still queued; the consumer may have
+    # taken the third already.
+    await anna.comm.send_input({"type": "websocket.disconnect", "code": 1001})
+    held_actions.release(20)
+    await anna.comm.wait(timeout=10)
+    acks = 2
+    while not await anna.comm.receive_nothing(timeout=0.1):
+        acks += "kaart-ack" in (await anna.comm.receive_output()).get("text", "")
+    applied = await sync_to_async(Bijdrage.objects.count)()
+    assert applied == acks  # every change that was applied was acknowledged...
+    assert applied <= 3  # ...and only the one in hand when she left came after that
 
 
 async def test_presence_shows_who_is_here_and_what_they_edit(kaarten):

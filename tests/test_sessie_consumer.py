@@ -96,6 +96,22 @@ async def test_the_sessie_socket_takes_bad_frames_in_its_stride():
     await room.disconnect()
 
 
+async def test_a_flood_of_frames_closes_the_sessie_socket(settings):
+    limit = settings.HB_WS_MESSAGES_PER_10S
+    k = await sync_to_async(make_kaarten)()
+    room = sessie_socket(k.sessie.pk, k.people["facilitator"])
+    assert (await room.connect())[0]
+    await room.receive_from(timeout=5)
+    for _ in range(3 * limit):
+        await room.send_to(text_data='{"action": "ping"}')  # each one renders the room
+    outputs = []
+    while not outputs or outputs[-1]["type"] != "websocket.close":
+        outputs.append(await room.receive_output(timeout=10))
+    assert outputs[-1] == {"type": "websocket.close", "code": 4429}
+    assert len(outputs) - 1 <= limit
+    await room.disconnect()
+
+
 async def test_step_and_timer_reach_every_kaart_without_reloading():
     k = await sync_to_async(make_kaarten)()
     anna = Socket(k.tafel_a.pk, k.people["anna"])
