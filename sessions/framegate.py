@@ -9,7 +9,8 @@ FrameGate stands between the server and the consumer. Its reader task takes ever
 the server's queue at once, counts the frames with their arrival times, refuses those over the
 limit before any work is done on them, and hands the others to the consumer through a queue of
 its own, bounded by the same limit. Once the socket closes (the client left, or the consumer
-closed it), what is still queued is dropped: the consumer gets the disconnect next.
+closed it), what is still queued is dropped: the consumer gets the disconnect next. After the
+consumer's close nothing more is sent (daphne would raise on it).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class FrameGate:
         self._queue: asyncio.Queue[Message | None] = asyncio.Queue()
         self._told = False  # the client heard of a refusal since the last frame passed on
         self._closed = False  # the socket is closing: no frame is passed on any more
+        self._close_sent = False  # the consumer closed it: nothing is sent any more
         self._failure: BaseException | None = None
         self._reader: asyncio.Task | None = None
 
@@ -77,7 +79,12 @@ class FrameGate:
         return message
 
     async def send(self, message: Message) -> None:
+        if self._close_sent:
+            # daphne raises on a send to a closing socket (a bell or an answer that was on
+            # its way): there is nobody to send it to.
+            return
         if message["type"] == "websocket.close":
+            self._close_sent = True
             self._close()
         await self._server_send(message)
 

@@ -123,4 +123,6 @@ async def test_when_the_consumer_closes_the_socket_its_backlog_is_dropped():
         await connection.gate.send({"type": "websocket.close", "code": 4413})
         await connection.frames("late")
         assert await connection.passed() == []
+        # An answer or a bell that was on its way is not sent to the closing socket.
+        await connection.gate.send({"type": "websocket.send", "text": "too late"})
     assert connection.sent == [{"type": "websocket.close", "code": 4413}]
