@@ -7,6 +7,7 @@ broadcast.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,16 +37,15 @@ class Outcome:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
 
+# Text that cannot be stored or sent: NUL, which PostgreSQL refuses, and lone surrogates, which
+# neither UTF-8 nor PostgreSQL take. JSON's "\u0000" and "\ud800" decode to them (json.loads
+# pairs the other surrogates into one character).
+_INVALID_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
 def is_valid_text(text: str) -> bool:
-    """Whether `text` can be stored and sent: no lone surrogates. JSON's "\\ud800" decodes to
-    one, which neither UTF-8 nor PostgreSQL accepts."""
-    if text.isascii():
-        return True
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    """Whether `text` can be stored and sent."""
+    return _INVALID_TEXT.search(text) is None
 
 
 def check_text(data: QueryDict) -> None:

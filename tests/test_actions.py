@@ -27,6 +27,7 @@ def anna(k):
     [
         pytest.param({"tekst": f"Malafide{LONE_SURROGATE}"}, id="value"),
         pytest.param({f"x{LONE_SURROGATE}": "1"}, id="field-name"),
+        pytest.param({"breng_soort": "a\x00"}, id="nul"),  # PostgreSQL refuses NUL
     ],
 )
 def test_perform_refuses_invalid_text_from_any_edge(k, fields):

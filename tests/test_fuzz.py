@@ -25,8 +25,8 @@ scalars = st.one_of(
     st.floats(allow_nan=True),
     st.text(max_size=50),
     st.text(min_size=2001, max_size=2100),
-    # Lone surrogates, as JSON's "\ud800" decodes: refused as invalid text.
-    st.text(st.characters(categories=["Cs", "Ll"]), min_size=1, max_size=5),
+    # Lone surrogates and NUL, as JSON's "\ud800" and "\u0000" decode: invalid text.
+    st.text(st.characters(categories=["Cs", "Ll"], include_characters="\x00"), max_size=5),
 )
 values = st.one_of(
     scalars,
@@ -183,8 +183,8 @@ def random_frames(k, count=150, seed=20261124):
                 nested = f'{{"action": "{rng.choice(ACTIONS)}", "tekst": {nested}}}'
             yield {"text_data": nested}
         else:
-            # Lone surrogates: valid JSON, but neither UTF-8 nor storable in PostgreSQL.
-            bad = rng.choice(["\ud800", "a\udfffb", ["x", "\udbff"], "bijdrage-\udc00"])
+            # Lone surrogates and NUL: valid JSON, but not storable in PostgreSQL.
+            bad = rng.choice(["\ud800", "a\udfffb", ["x", "\udbff"], "bijdrage-\udc00", "a\x00"])
             field = rng.choice([*FIELDS, "item", "\ud800"])
             yield {
                 "text_data": json.dumps(
