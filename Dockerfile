@@ -68,8 +68,9 @@ WORKDIR /app
 USER 10001:10001
 EXPOSE 8000
 
-# The app runs from /app (daphne and manage.py put the working directory first on sys.path),
+# The app runs from /app (python -m and manage.py put the working directory first on sys.path),
 # so the source tree, with its migrations and management commands, is what gets imported.
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", \
+# halenbrengen.serve is daphne, closing an oversized frame with 1009 (see that module).
+CMD ["python", "-m", "halenbrengen.serve", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", \
      "--websocket-max-message-size", "131072", "--websocket-max-frame-size", "131072", \
      "halenbrengen.asgi:application"]

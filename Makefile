@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	PORT=$(PORT) $(BIN)/python manage.py seed_demo
-	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) --websocket-max-message-size 131072 \
-		--websocket-max-frame-size 131072 halenbrengen.asgi:application
+	$(BIN)/python -m halenbrengen.serve -b 127.0.0.1 -p $(PORT) \
+		--websocket-max-message-size 131072 --websocket-max-frame-size 131072 \
+		halenbrengen.asgi:application
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -118,7 +118,7 @@ class Servers:
             log = logdir / f"{name}-{i}.log"
             handle = open(log, "wb")  # noqa: SIM115 - closed with the process
             proc = subprocess.Popen(
-                [PYTHON, "-m", "daphne", "-b", HOST, "-p", str(port), app],
+                [PYTHON, "-m", "halenbrengen.serve", "-b", HOST, "-p", str(port), app],
                 cwd=ROOT,
                 env=env,
                 stdout=handle,

@@ -7,6 +7,7 @@ broadcast.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,24 @@ class Outcome:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
 
+# Text that cannot be stored or sent: NUL, which PostgreSQL refuses, and lone surrogates, which
+# neither UTF-8 nor PostgreSQL take. JSON's "\u0000" and "\ud800" decode to them (json.loads
+# pairs the other surrogates into one character).
+_INVALID_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def is_valid_text(text: str) -> bool:
+    """Whether `text` can be stored and sent."""
+    return _INVALID_TEXT.search(text) is None
+
+
+def check_text(data: QueryDict) -> None:
+    """Refuse a message with invalid text in any field name or value."""
+    for key, values in data.lists():
+        if not is_valid_text(key) or not all(is_valid_text(value) for value in values):
+            raise BadMessage(_("This message contains invalid text."))
+
+
 def to_querydict(payload: Any) -> QueryDict:
     """A websocket message (JSON object of scalars and lists of scalars) as form data."""
     if not isinstance(payload, dict):
@@ -46,6 +65,8 @@ def to_querydict(payload: Any) -> QueryDict:
     for key, value in payload.items():
         if key == "HEADERS":
             continue
+        if not is_valid_text(key):  # the values are checked by perform()
+            raise BadMessage(_("This message contains invalid text."))
         values = value if isinstance(value, list) else [value]
         if len(values) > MAX_FIELDS:
             raise BadMessage(_("Too many values in one field."))
@@ -73,6 +94,7 @@ def form_id_of(payload: dict[str, Any]) -> str:
 
 def perform(data: QueryDict, *, tafel: Tafel, access: Access, actor: services.Actor) -> Outcome:
     """Apply one action to the kaart of `tafel`, as `actor` with `access`."""
+    check_text(data)  # before a form sees it: a form's error may quote a value
     action = data.get("action", "")
     handler = ACTIONS.get(action)
     if handler is None:

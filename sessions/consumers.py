@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sessions import access, actions, broadcast, fragments, pushcache, selectors, services
+from sessions.framegate import FrameGate
 from sessions.models import KaartEvent, Tafel
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,37 @@ CLOSE_TOO_LARGE = 4413
 CLOSE_TOO_MANY = 4429
 # A bell normally arrives within milliseconds; one missing after this long was lost.
 BELL_GRACE = datetime.timedelta(seconds=3)
+# No message of the protocol is nested deeper than 2; json.loads itself gives up (with a
+# RecursionError) near Python's recursion limit, 1000.
+MAX_JSON_DEPTH = 20
+
+
+def _parse(text: str) -> Any:
+    """A frame's JSON; refused when it is not JSON or nested deeper than MAX_JSON_DEPTH."""
+    try:
+        value = json.loads(text)
+    except RecursionError:  # how json.loads gives up on deep nesting: not a ValueError
+        raise actions.BadMessage(gettext_lazy("This message is nested too deeply.")) from None
+    except ValueError:
+        raise actions.BadMessage(gettext_lazy("This message is not valid JSON.")) from None
+    if _nested_deeper_than(value, MAX_JSON_DEPTH):
+        raise actions.BadMessage(gettext_lazy("This message is nested too deeply."))
+    return value
+
+
+def _nested_deeper_than(value: Any, limit: int) -> bool:
+    """Whether parsed JSON nests lists and objects more than `limit` deep (without recursion)."""
+    level = [value]
+    for _depth in range(limit):
+        level = [
+            child
+            for item in level
+            if isinstance(item, dict | list)
+            for child in (item.values() if isinstance(item, dict) else item)
+        ]
+        if not level:
+            return False
+    return any(isinstance(item, dict | list) for item in level)
 
 
 def _language(scope: dict[str, Any]) -> str:
@@ -52,15 +84,31 @@ def _language(scope: dict[str, Any]) -> str:
     return settings.LANGUAGE_CODE
 
 
-class KaartConsumer(AsyncWebsocketConsumer):
+class CountedConsumer(AsyncWebsocketConsumer):
+    """A websocket consumer whose incoming frames are counted as they arrive, not as it gets
+    to them (sessions/framegate.py): HB_WS_MESSAGES_PER_10S per connection."""
+
+    async def __call__(self, scope, receive, send):
+        gate = FrameGate(
+            receive, send, limit=settings.HB_WS_MESSAGES_PER_10S, refused=self.frames_refused
+        )
+        async with gate:
+            await super().__call__(scope, gate.receive, gate.send)
+
+    async def frames_refused(self, final: bool) -> None:
+        """Frames arrive too fast and are dropped unread; `final`: far too fast, so the
+        socket is closed (the gate passes nothing on any more either way)."""
+        if final:
+            await self.close(code=CLOSE_TOO_MANY)
+
+
+class KaartConsumer(CountedConsumer):
     """Pushes a tafel's kaart to one browser and applies the changes it sends."""
 
     async def connect(self) -> None:
         self.tafel_id = int(self.scope["url_route"]["kwargs"]["tafel_id"])
         self.language = _language(self.scope)
         self.last_seq = 0
-        self.window_start = time.monotonic()
-        self.window_count = 0
         self.groups_joined: list[str] = []
         # What this person may see and do, refreshed by every whole card, sessie change and
         # heartbeat; pushes of kaart changes use it as it is. Edits are authorised afresh.
@@ -105,20 +153,10 @@ class KaartConsumer(AsyncWebsocketConsumer):
             await self.send_error(gettext_lazy("This message is too large."))
             await self.close(code=CLOSE_TOO_LARGE)
             return
-        verdict = self._rate()
-        if verdict == "close":
-            await self.send_error(gettext_lazy("Too many messages."))
-            await self.close(code=CLOSE_TOO_MANY)
-            return
-        if verdict == "refuse":
-            await self.send_error(
-                gettext_lazy("Too many messages; wait a moment. This one was not applied.")
-            )
-            return
         try:
-            payload = json.loads(text_data or "")
-        except ValueError:
-            await self.send_error(gettext_lazy("This message is not valid JSON."))
+            payload = _parse(text_data or "")
+        except actions.BadMessage as refusal:
+            await self.send_error(refusal.args[0])
             return
         if not isinstance(payload, dict):
             await self.send_error(gettext_lazy("A message must be a JSON object."))
@@ -131,18 +169,17 @@ class KaartConsumer(AsyncWebsocketConsumer):
         else:
             await self.send(text_data=await self._apply(payload))
 
-    def _rate(self) -> str:
-        """Messages per connection: beyond the limit refused, far beyond it the socket closed."""
-        now = time.monotonic()
-        if now - self.window_start > 10:
-            self.window_start, self.window_count = now, 0
-        self.window_count += 1
-        limit = settings.HB_WS_MESSAGES_PER_10S
-        if self.window_count > 2 * limit:
-            return "close"
-        if self.window_count > limit:
-            return "refuse"
-        return "ok"
+    async def frames_refused(self, final: bool) -> None:
+        """The page is told: its kaart-alert shows why its input was not applied."""
+        if final:
+            await self.send_error(gettext_lazy("Too many messages."))
+            await self.close(code=CLOSE_TOO_MANY)
+        else:
+            await self.send_error(
+                gettext_lazy(
+                    "Too many messages; wait a moment. Messages sent just now were not applied."
+                )
+            )
 
     async def _ping(self, payload: dict[str, Any]) -> None:
         await self._rejoin_groups()
@@ -186,6 +223,9 @@ class KaartConsumer(AsyncWebsocketConsumer):
         item = payload.get("item")
         if not isinstance(item, str) or len(item) > 100:
             await self.send_error(gettext_lazy("Unknown item."))
+            return
+        if not actions.is_valid_text(item):
+            await self.send_error(gettext_lazy("This message contains invalid text."))
             return
         await database_sync_to_async(services.presence_touch)(
             channel_name=self.channel_name, editing=item
@@ -419,7 +459,7 @@ def _has_vertrouwelijk(kaart: selectors.Kaart) -> bool:
     return any(item is not None and item.vertrouwelijk for item in items)
 
 
-class SessieConsumer(AsyncWebsocketConsumer):
+class SessieConsumer(CountedConsumer):
     """The control room, plenary view and waiting page of a sessie follow it live."""
 
     async def connect(self) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import datetime
 import json
 import os
+import threading
 import uuid
 
 import pytest
@@ -13,7 +14,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from halenbrengen.asgi import application
-from sessions import services
+from sessions import actions, services
 from sessions.models import Bijdrage, KaartEvent
 from tests import factories
 from tests.kaart_helpers import Socket, make_kaarten, regions
@@ -188,6 +189,14 @@ MALFORMED = [
         "required",
         id="missing-fields",
     ),
+    # 2 kB that json.loads cannot parse: it raises RecursionError, not ValueError.
+    pytest.param("[" * 1000 + "]" * 1000, "nested too deeply", id="deep-json"),
+    # Parseable, but deeper than any message of the protocol (the limit is 20).
+    pytest.param(
+        '{"action": "bijdrage_add", "tekst": ' + "[" * 20 + "]" * 20 + "}",
+        "nested too deeply",
+        id="nested-21-deep",
+    ),
 ]
 
 
@@ -205,6 +214,66 @@ async def test_malformed_messages_get_an_error_frame_and_change_nothing(kaarten,
     )
     await sockets["anna"].receive_until("Nog steeds")
     await close_all(sockets)
+
+
+LONE_SURROGATE = "\ud800"  # valid in JSON ("\\ud800"), not in UTF-8 nor in PostgreSQL
+
+
+def _invalid_text_messages():
+    s = LONE_SURROGATE
+    return [
+        pytest.param(
+            lambda k: {
+                "action": "bijdrage_add",
+                "partij": k.politie.pk,
+                "soort": "haal",
+                "tekst": f"Malafide{s}",
+            },
+            id="bijdrage-tekst",
+        ),
+        # Django's choice error quotes the value: it would be sent back to the sender.
+        pytest.param(
+            lambda k: {"action": "bijdrage_add", "partij": k.politie.pk, "soort": s, "tekst": "x"},
+            id="choice-value",
+        ),
+        pytest.param(lambda k: {"action": "partij_missing", "name": s}, id="missing-partij"),
+        pytest.param(
+            lambda k: {
+                "action": "vervolgstap_save",
+                "title": "Stap",
+                "eigenaar": k.politie.pk,
+                "partijen": [str(k.gemeente.pk), s],
+            },
+            id="list-value",
+        ),
+        # The wrong-type error names the field: it would be sent back to the sender.
+        pytest.param(lambda k: {"action": "bijdrage_add", s: {"x": 1}}, id="field-name"),
+        pytest.param(lambda k: {"action": "editing", "item": f"bijdrage-{s}"}, id="editing"),
+        # NUL is valid UTF-8, but PostgreSQL refuses it ("\u0000" in JSON).
+        pytest.param(lambda k: {"action": "editing", "item": "bijdrage-\x00"}, id="editing-nul"),
+    ]
+
+
+@pytest.mark.parametrize("message", _invalid_text_messages())
+async def test_invalid_text_gets_an_error_frame_and_changes_nothing(kaarten, message, caplog):
+    sockets = await open_all(kaarten, "anna", "bram")
+    partijen = await sync_to_async(kaarten.sessie.opgave.partijen.count)()
+    frame = json.dumps({"tafel": str(kaarten.tafel_a.pk), **message(kaarten)})
+    await sockets["anna"].comm.send_to(text_data=frame)
+    reply = await sockets["anna"].receive_until("kaart-alert")
+    assert "invalid text" in reply
+    reply.encode("utf-8")  # what daphne does with every frame it sends
+    assert await sync_to_async(events)() == 0
+    assert await sync_to_async(kaarten.sessie.opgave.partijen.count)() == partijen
+    # Nothing reached the others either (not even a presence update).
+    assert await sockets["bram"].comm.receive_nothing(timeout=0.3)
+    # The socket stays open and serves the next message.
+    await sockets["anna"].send(
+        action="bijdrage_add", partij=kaarten.politie.pk, soort="haal", tekst="Nog steeds"
+    )
+    await sockets["anna"].receive_until("Nog steeds")
+    await close_all(sockets)
+    assert not [record for record in caplog.records if record.exc_info]
 
 
 async def test_binary_frames_are_refused(kaarten):
@@ -339,6 +408,82 @@ async def test_too_many_messages_are_refused_then_the_socket_closed(kaarten, set
             closed = output
             break
     assert closed == {"type": "websocket.close", "code": 4429}
+
+
+@pytest.fixture
+def held_actions(monkeypatch):
+    """Every action waits in actions.perform until the test lets it through (`.release(n)`):
+    the consumer stays busy with one message, in its database thread, as long as the test
+    likes. `.started` is set once the first one is waiting."""
+    permits = threading.Semaphore(0)
+    permits.started = threading.Event()
+    perform = actions.perform
+
+    def held(*args, **kwargs):
+        permits.started.set()
+        assert permits.acquire(timeout=30), "the test never let this action through"
+        return perform(*args, **kwargs)
+
+    monkeypatch.setattr(actions, "perform", held)
+    yield permits
+    permits.release(1000)  # never leave the database thread waiting
+
+
+async def outputs_until_closed(comm, timeout: float = 10) -> list[dict]:
+    """Everything the consumer sends up to and including its close."""
+    outputs = []
+    while not outputs or outputs[-1]["type"] != "websocket.close":
+        outputs.append(await comm.receive_output(timeout=timeout))
+    return outputs
+
+
+async def test_a_burst_is_refused_as_it_arrives_while_the_consumer_is_busy(
+    kaarten, settings, held_actions
+):
+    limit = settings.HB_WS_MESSAGES_PER_10S
+    anna = (await open_all(kaarten, "anna"))["anna"]
+    for n in range(3 * limit):
+        await anna.send(
+            f"form-{n}", action="bijdrage_add", partij=kaarten.politie.pk, soort="haal",
+            tekst=f"Burst {n}",
+        )  # fmt: skip
+        if n == 0:  # the consumer is busy with the first until the test lets it through
+            assert await asyncio.to_thread(held_actions.started.wait, 10)
+    # The refusals and the close come while it still is: the frames are counted as they
+    # arrive, not as the consumer gets to them.
+    outputs = await outputs_until_closed(anna.comm)
+    assert outputs[-1] == {"type": "websocket.close", "code": 4429}
+    told = [output["text"] for output in outputs[:-1]]
+    # One refusal when frames start being dropped and one with the close, not one per frame.
+    assert len(told) == 2 and all("Too many messages" in text for text in told)
+    # The message in hand is finished; those queued behind it went with the socket.
+    held_actions.release(3 * limit)
+    await anna.comm.send_input({"type": "websocket.disconnect", "code": 4429})
+    await anna.comm.wait(timeout=10)
+    assert await sync_to_async(Bijdrage.objects.count)() == 1
+
+
+async def test_a_client_that_leaves_has_none_of_its_backlog_applied(kaarten, held_actions):
+    anna = (await open_all(kaarten, "anna"))["anna"]
+    for n in range(20):
+        await anna.send(
+            f"form-{n}", action="bijdrage_add", partij=kaarten.politie.pk, soort="haal",
+            tekst=f"Rij {n}",
+        )  # fmt: skip
+    held_actions.release(2)
+    for _ in range(2):
+        await anna.receive_until("kaart-ack")
+    # Anna leaves (closes the page) with 18 messages still queued; the consumer may have
+    # taken the third already.
+    await anna.comm.send_input({"type": "websocket.disconnect", "code": 1001})
+    held_actions.release(20)
+    await anna.comm.wait(timeout=10)
+    acks = 2
+    while not await anna.comm.receive_nothing(timeout=0.1):
+        acks += "kaart-ack" in (await anna.comm.receive_output()).get("text", "")
+    applied = await sync_to_async(Bijdrage.objects.count)()
+    assert applied == acks  # every change that was applied was acknowledged...
+    assert applied <= 3  # ...and only the one in hand when she left came after that
 
 
 async def test_presence_shows_who_is_here_and_what_they_edit(kaarten):

@@ -4,6 +4,7 @@ Docker is not needed: the compose file is checked by reading it, the settings by
 a subprocess with a production environment.
 """
 
+import json
 import os
 import re
 import secrets
@@ -70,8 +71,29 @@ def app_services(services) -> dict:
     return {name: s for name, s in services.items() if "build" in s}
 
 
+# Every server runs daphne through halenbrengen.serve (close 1009 for an oversized frame),
+# with daphne's own frame and message limit: what tests/faults/helpers.py starts, too.
+SERVER = ["-m", "halenbrengen.serve"]
+FRAME_LIMITS = [
+    ("--websocket-max-message-size", "131072"),
+    ("--websocket-max-frame-size", "131072"),
+]
+
+
 def web_services(services) -> dict:
-    return {name: s for name, s in services.items() if "daphne" in command_of(s)}
+    return {name: s for name, s in services.items() if runs_the_server(command_of(s))}
+
+
+def runs_the_server(command: list[str]) -> bool:
+    return any(command[i : i + 2] == SERVER for i in range(len(command)))
+
+
+def assert_production_server(command: list[str], where: str) -> None:
+    assert runs_the_server(command), f"{where} does not run python -m halenbrengen.serve"
+    for option, value in FRAME_LIMITS:
+        assert option in command, f"{where} lacks {option}"
+        assert command[command.index(option) + 1] == value, f"{where}: {option}"
+    assert command[-1] == "halenbrengen.asgi:application", where
 
 
 def depends_on(service: dict) -> dict:
@@ -93,7 +115,7 @@ def test_compose_runs_at_least_two_daphne_processes(services):
     for name, service in webs.items():
         command = command_of(service)
         assert "--proxy-headers" in command, name
-        assert "halenbrengen.asgi:application" in command, name
+        assert_production_server(command, name)
         assert name in app_services(services), f"{name} must run our image"
 
 
@@ -175,8 +197,20 @@ def test_dockerfile_builds_a_non_root_daphne_image():
         assert re.search(rf"^COPY .*\b{directory}\b", dockerfile, re.M), directory
     users = re.findall(r"^USER\s+(\S+)", dockerfile, re.M)
     assert users and users[-1].split(":")[0] not in {"root", "0"}
-    cmd = re.findall(r"^CMD\s+(.+)$", dockerfile, re.M)[-1]
-    assert "daphne" in cmd and "--proxy-headers" in cmd
+    cmd = re.findall(r"^CMD\s+(\[[^]]+\])", dockerfile, re.M)[-1]
+    command = json.loads(cmd.replace("\\\n", ""))
+    assert "--proxy-headers" in command
+    assert_production_server(command, "the Dockerfile's CMD")
+
+
+def test_make_run_and_the_fault_tests_serve_like_production():
+    from tests.faults.helpers import SERVER_COMMAND
+
+    makefile = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    run = re.search(r"^run:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
+    serve = next(line for line in run.splitlines() if "halenbrengen.serve" in line)
+    assert_production_server(serve.split(), "make run")
+    assert_production_server([*SERVER_COMMAND, "halenbrengen.asgi:application"], "the fault tests")
 
 
 def test_dockerignore_keeps_local_state_out():

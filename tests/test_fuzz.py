@@ -25,6 +25,8 @@ scalars = st.one_of(
     st.floats(allow_nan=True),
     st.text(max_size=50),
     st.text(min_size=2001, max_size=2100),
+    # Lone surrogates and NUL, as JSON's "\ud800" and "\u0000" decode: invalid text.
+    st.text(st.characters(categories=["Cs", "Ll"], include_characters="\x00"), max_size=5),
 )
 values = st.one_of(
     scalars,
@@ -131,12 +133,14 @@ def random_frames(k, count=150, seed=20261124):
     rng = random.Random(seed)
     ids = [k.tafel_a.pk, k.tafel_b.pk, 0, -1, 10**12]
     for _ in range(count):
-        kind = rng.randrange(7)
+        kind = rng.randrange(9)
         if kind == 0:
             yield {"bytes_data": rng.randbytes(rng.randrange(1, 64))}
         elif kind == 1:
             yield {
-                "text_data": "".join(chr(rng.randrange(1, 0x2FF)) for _ in range(rng.randrange(80)))
+                "text_data": "".join(
+                    chr(rng.randrange(1, 0x2FF)) for _ in range(rng.randrange(1, 80))
+                )
             }
         elif kind == 2:
             yield {"text_data": json.dumps([rng.random() for _ in range(5)])}
@@ -164,10 +168,27 @@ def random_frames(k, count=150, seed=20261124):
                     {"action": "ping", "seq": rng.choice([None, "1", 1.5, -3, True])}
                 )
             }
-        else:
+        elif kind == 6:
             yield {
                 "text_data": json.dumps(
                     {"action": "editing", "item": rng.choice([None, 3, "x" * 500, "bijdrage-1"])}
+                )
+            }
+        elif kind == 7:
+            # Nested past the protocol's limit (20), or past what json.loads can parse (~1000).
+            depth = rng.choice([21, 300, 999, 1000, 5000])
+            opener, closer = rng.choice([("[", "]"), ('{"a": ', "}")])
+            nested = opener * depth + "1" + closer * depth
+            if rng.random() < 0.5:
+                nested = f'{{"action": "{rng.choice(ACTIONS)}", "tekst": {nested}}}'
+            yield {"text_data": nested}
+        else:
+            # Lone surrogates and NUL: valid JSON, but not storable in PostgreSQL.
+            bad = rng.choice(["\ud800", "a\udfffb", ["x", "\udbff"], "bijdrage-\udc00", "a\x00"])
+            field = rng.choice([*FIELDS, "item", "\ud800"])
+            yield {
+                "text_data": json.dumps(
+                    {"action": rng.choice(ACTIONS), "tafel": rng.choice(ids), field: bad}
                 )
             }
 
@@ -196,4 +217,21 @@ async def test_generated_frames_never_crash_the_consumer(settings):
     await anna.comm.send_to(text_data=json.dumps({"action": "ping", "seq": -1}))
     assert "kaart-partijen" in await anna.receive_until("kaart-seq")
     await anna.close()
+    # The same frames in one burst, at the real limit: refused as they arrive, then closed.
+    settings.HB_WS_MESSAGES_PER_10S = 50
+    anna = Socket(k.tafel_a.pk, k.people["anna"])
+    await anna.open()
+    for frame in random_frames(k, count=150, seed=20261201):
+        await anna.comm.send_to(**frame)
+    outputs = []
+    while not outputs or outputs[-1]["type"] != "websocket.close":
+        outputs.append(await anna.comm.receive_output(timeout=10))
+        assert outputs[-1]["type"] in ("websocket.send", "websocket.close"), outputs[-1]
+    assert outputs[-1]["code"] == 4429
+    assert sum("Too many messages" in output.get("text", "") for output in outputs) == 2
+    await anna.close()
     assert await sync_to_async(snapshot_elsewhere)(k) == before
+    # A new socket is served as before.
+    anna = Socket(k.tafel_a.pk, k.people["anna"])
+    assert "kaart-partijen" in await anna.open()
+    await anna.close()

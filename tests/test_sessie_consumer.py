@@ -77,6 +77,41 @@ async def test_a_coordinator_follows_without_controls():
     await room.disconnect()
 
 
+async def test_the_sessie_socket_takes_bad_frames_in_its_stride():
+    """It parses nothing: deep JSON and invalid text are ignored, and a ping still answers."""
+    k = await sync_to_async(make_kaarten)()
+    room = sessie_socket(k.sessie.pk, k.people["facilitator"])
+    assert (await room.connect())[0]
+    await room.receive_from(timeout=5)
+    for frame in ("[" * 1000 + "]" * 1000, '{"action": "ping", "x": "\\ud800"}', "{"):
+        await room.send_to(text_data=frame)
+    await room.send_to(bytes_data=b"\x00")
+    answers = [await room.receive_output(timeout=5)]  # the ping with invalid text in it
+    await room.send_to(text_data='{"action": "ping"}')
+    answers.append(await room.receive_output(timeout=5))
+    for answer in answers:
+        assert answer["type"] == "websocket.send" and 'id="sessie-status"' in answer["text"]
+        answer["text"].encode("utf-8")  # what daphne does with every frame it sends
+    assert await room.receive_nothing(timeout=0.3)
+    await room.disconnect()
+
+
+async def test_a_flood_of_frames_closes_the_sessie_socket(settings):
+    limit = settings.HB_WS_MESSAGES_PER_10S
+    k = await sync_to_async(make_kaarten)()
+    room = sessie_socket(k.sessie.pk, k.people["facilitator"])
+    assert (await room.connect())[0]
+    await room.receive_from(timeout=5)
+    for _ in range(3 * limit):
+        await room.send_to(text_data='{"action": "ping"}')  # each one renders the room
+    outputs = []
+    while not outputs or outputs[-1]["type"] != "websocket.close":
+        outputs.append(await room.receive_output(timeout=10))
+    assert outputs[-1] == {"type": "websocket.close", "code": 4429}
+    assert len(outputs) - 1 <= limit
+    await room.disconnect()
+
+
 async def test_step_and_timer_reach_every_kaart_without_reloading():
     k = await sync_to_async(make_kaarten)()
     anna = Socket(k.tafel_a.pk, k.people["anna"])

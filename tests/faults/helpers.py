@@ -49,12 +49,26 @@ def wait_for_port(port: int, alive=lambda: True, timeout: float = START_TIMEOUT)
 def database_url(settings_dict: dict, *, host: str | None = None, port: int | None = None) -> str:
     """A DATABASE_URL for the (test) database Django is connected to, optionally through
     another host and port (the proxy)."""
+    if settings_dict["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{settings_dict['NAME']}"  # a file: NAME is an absolute path
     user = quote(settings_dict.get("USER") or "", safe="")
     password = quote(settings_dict.get("PASSWORD") or "", safe="")
     auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
     host = host or settings_dict.get("HOST") or "127.0.0.1"
     port = port or settings_dict.get("PORT") or 5432
     return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
+
+
+# How production starts a server (Dockerfile, docker-compose.yml, Makefile): daphne through
+# halenbrengen.serve, with daphne's own frame limit. tests/test_deployment.py keeps them alike.
+SERVER_COMMAND = [
+    "-m",
+    "halenbrengen.serve",
+    "--websocket-max-message-size",
+    "131072",
+    "--websocket-max-frame-size",
+    "131072",
+]
 
 
 class Daphne:
@@ -72,8 +86,7 @@ class Daphne:
         self.proc = subprocess.Popen(
             [
                 sys.executable,
-                "-m",
-                "daphne",
+                *SERVER_COMMAND,
                 "-b",
                 HOST,
                 "-p",
