@@ -291,12 +291,17 @@ class KaartConsumer(CountedConsumer):
             await self.send(text_data=fragments.render_error(message))
 
     async def send_full(self) -> None:
-        html, seq, allowed = await self._render(None)
+        frames, seq, allowed = await self._render(None)
         if not allowed:
             await self.close(code=CLOSE_NO_ACCESS)
             return
         self.last_seq = max(self.last_seq, seq)
-        await self.send(text_data=html)
+        await self.send_frames(frames)
+
+    async def send_frames(self, frames: list[str]) -> None:
+        """Several frames of HTML, in order (a large card or region comes in pieces)."""
+        for frame in frames:
+            await self.send(text_data=frame)
 
     async def kaart_changed(self, event: dict[str, Any]) -> None:
         self.last_bell = time.monotonic()
@@ -313,7 +318,7 @@ class KaartConsumer(CountedConsumer):
             mine = bool(event.get("by")) and event.get("by") == self._me()
             if event.get("kind") and not event["data"].get("vertrouwelijk") and not mine:
                 regions.append("announce")
-            html = await pushcache.cache.html(
+            pieces = await pushcache.cache.values(
                 regions,
                 key_of=lambda region: (self.tafel_id, event["seq"], region, self._audience(region)),
                 render=lambda missing: self._render_each(missing, event),
@@ -324,7 +329,7 @@ class KaartConsumer(CountedConsumer):
             logger.warning("push without database on tafel %s", self.tafel_id)
             return
         self.last_seq = max(self.last_seq, event["seq"])
-        await self.send(text_data=html)
+        await self.send_frames(fragments.frames(piece for region in pieces for piece in region))
 
     def _audience(self, region: str) -> tuple:
         """Everything a region's HTML depends on besides the kaart: who sees it alike."""
@@ -364,9 +369,9 @@ class KaartConsumer(CountedConsumer):
             return {"presence": fragments.render_presence(selectors.present_at(self.tafel_id))}
 
     @database_sync_to_async
-    def _render_each(self, regions: list[str], event: dict[str, Any]) -> dict[str, str]:
-        """These regions of the kaart as this socket's person sees it (and, for everyone
-        alike, the announcement of the change)."""
+    def _render_each(self, regions: list[str], event: dict[str, Any]) -> dict[str, list[str]]:
+        """These regions of the kaart as this socket's person sees it, each in pieces (and,
+        for everyone alike, the announcement of the change)."""
         with translation.override(self.language):
             shown = [region for region in regions if region != "announce"]
             html = {}
@@ -375,11 +380,11 @@ class KaartConsumer(CountedConsumer):
                 # The page holds this change and those before it: later ones bring their own
                 # bells (the heartbeat compares this number with what the socket was sent).
                 kaart.seq = event["seq"]
-                html = fragments.render_each(kaart, self.access, shown)
+                html = fragments.render_pieces(kaart, self.access, shown)
             if "announce" in regions:
-                html["announce"] = fragments.render_announcement(
-                    event.get("actor", ""), event["kind"]
-                )
+                html["announce"] = [
+                    fragments.render_announcement(event.get("actor", ""), event["kind"])
+                ]
             return html
 
     async def sessie_changed(self, event: dict[str, Any]) -> None:
@@ -394,27 +399,29 @@ class KaartConsumer(CountedConsumer):
             return  # someone joined the sessie: nothing on this kaart changes
         else:  # step, state, lock, tafels, access: what may be seen or done may have changed
             regions = None
-        html, seq, allowed = await self._render(regions)
+        frames, seq, allowed = await self._render(regions)
         if not allowed:
             await self.close(code=CLOSE_NO_ACCESS)
             return
         if regions is None:
             self.last_seq = max(self.last_seq, seq)
-        await self.send(text_data=html)
+        await self.send_frames(frames)
 
     @database_sync_to_async
-    def _render(self, regions) -> tuple[str, int, bool]:
-        """These regions (None: the whole card) with access looked at afresh."""
+    def _render(self, regions) -> tuple[list[str], int, bool]:
+        """These regions (None: the whole card) as frames, with access looked at afresh."""
         with translation.override(self.language):
             tafel, allowed = self._access_now()
             self.access = allowed
             if not allowed.can_view:
-                return "", 0, False
+                return [], 0, False
             kaart = selectors.kaart_for(tafel.pk, allowed)
             if regions is None:
                 self.private = allowed.role != "facilitator" and _has_vertrouwelijk(kaart)
-                return fragments.render_full(kaart, allowed), kaart.seq, True
-            return fragments.render_regions(kaart, allowed, regions), kaart.seq, True
+                return fragments.full_card_frames(kaart, allowed), kaart.seq, True
+            pieces = fragments.render_pieces(kaart, allowed, regions)
+            frames = fragments.frames(p for region in regions for p in pieces[region])
+            return frames, kaart.seq, True
 
     # Access -------------------------------------------------------------------------------
 

@@ -103,6 +103,117 @@ def render_each(kaart: Kaart, access: Access, regions: Iterable[str]) -> dict[st
     return parts
 
 
+# Pushed frames stay well below what daphne sends in one websocket message (128 KiB, see
+# docs/protocol.md): a region larger than this goes out as the region with its long lists
+# left empty, then the lists' items in pieces that htmx appends (sessions/includes/more.html).
+FRAME_BYTES = 60_000
+
+
+def _size(html: str) -> int:
+    return len(html.encode())
+
+
+def render_pieces(kaart: Kaart, access: Access, regions: Iterable[str]) -> dict[str, list[str]]:
+    """Like render_each, but each region as pieces of at most FRAME_BYTES (as far as one item
+    allows): usually the region alone, for a large region its shell and its items."""
+    pieces = {}
+    for region in dict.fromkeys(regions):
+        if _estimate(kaart, region) > FRAME_BYTES:
+            pieces[region] = _split(kaart, access, region)  # not rendered whole first
+            continue
+        html = render_each(kaart, access, [region])[region]
+        pieces[region] = [html] if _size(html) <= FRAME_BYTES else _split(kaart, access, region)
+    return pieces
+
+
+ITEM_BYTES = 600  # an item's markup besides its text, about
+
+
+def _estimate(kaart: Kaart, region: str) -> int:
+    """About how large a region is, from its items, without rendering it."""
+    kind, _sep, key = region.partition(":")
+    if kind in ("partij", "bijdragen"):
+        blocks = [block for block in kaart.blocks if block.partij.pk == int(key)]
+        texts = [b.tekst for block in blocks for b in [*block.halen, *block.brengen]]
+    elif region == "partijen":
+        texts = [b.tekst for block in kaart.aan_tafel for b in [*block.halen, *block.brengen]]
+    elif region == "koppelingen":
+        texts = [k.haal.tekst[:120] + k.breng.tekst[:120] for k in kaart.koppelingen]
+    elif region == "vervolgstappen":
+        texts = [stap.title for stap in kaart.vervolgstappen]
+    else:
+        return 0
+    return sum(ITEM_BYTES + len(text) for text in texts)
+
+
+def _split(kaart: Kaart, access: Access, region: str) -> list[str]:
+    """A large region as its hollow shell (lists empty) followed by its items in pieces."""
+    ctx = {**context(kaart, access), "hollow": True}
+    kind, _sep, key = region.partition(":")
+    if kind in ("partij", "bijdragen"):
+        block = next((b for b in kaart.blocks if b.partij.pk == int(key)), None)
+        if block is None:
+            return [render_to_string(f"{KAART_TEMPLATE}#partijen", ctx)]
+        template = "sessions/includes/partij_block.html"
+        if kind == "bijdragen":
+            template += "#bijdragen"
+        return [render_to_string(template, {**ctx, "block": block}), *_items_of(ctx, [block])]
+    shell = render_to_string(f"{KAART_TEMPLATE}#{PARTIALS[region]}", ctx)
+    if region == "partijen":
+        return [shell, *_items_of(ctx, kaart.aan_tafel)]
+    if region == "koppelingen":
+        return [shell, *_more(ctx, "kaart-koppelingen-list", "koppeling", kaart.koppelingen)]
+    if region == "vervolgstappen":
+        stappen = kaart.vervolgstappen
+        return [shell, *_more(ctx, "kaart-vervolgstappen-list", "vervolgstap", stappen)]
+    return [shell]  # no long list in it: as large as it is
+
+
+def _items_of(ctx: dict[str, Any], blocks) -> list[str]:
+    pieces = []
+    for block in blocks:
+        for soort, items, _heading in block.columns:
+            pieces += _more(ctx, f"partij-{block.partij.pk}-{soort}-list", "bijdrage", items)
+    return pieces
+
+
+def _more(ctx: dict[str, Any], list_id: str, kind: str, items: list) -> list[str]:
+    """These items, appended to list `list_id`, in as few pieces as fit in FRAME_BYTES."""
+    if not items:
+        return []
+    html = render_to_string(
+        "sessions/includes/more.html", {**ctx, "list_id": list_id, "kind": kind, "items": items}
+    )
+    if _size(html) <= FRAME_BYTES or len(items) == 1:
+        return [html]
+    half = len(items) // 2
+    return _more(ctx, list_id, kind, items[:half]) + _more(ctx, list_id, kind, items[half:])
+
+
+def frames(pieces: Iterable[str], limit: int = FRAME_BYTES) -> list[str]:
+    """Pieces of HTML packed in order into as few websocket frames as `limit` allows."""
+    packed: list[str] = []
+    current: list[str] = []
+    size = 0
+    for piece in pieces:
+        piece_size = _size(piece)
+        if current and size + piece_size > limit:
+            packed.append("".join(current))
+            current, size = [], 0
+        current.append(piece)
+        size += piece_size
+    if current:
+        packed.append("".join(current))
+    return packed
+
+
+def full_card_frames(kaart: Kaart, access: Access) -> list[str]:
+    """The whole card as websocket frames; the sequence number comes last, so a page that
+    loses the connection halfway still asks for the card again."""
+    pieces = render_pieces(kaart, access, FULL_CARD)
+    return frames(piece for region in FULL_CARD for piece in pieces[region])
+
+
 def render_presence(presences: list) -> str:
     """The presence region alone: who is at the tafel does not depend on who looks."""
     return render_to_string(f"{KAART_TEMPLATE}#presence", {"kaart": {"presences": presences}})

@@ -4,6 +4,7 @@ Domain terms are Dutch (see the glossary in README.md); everything else is Engli
 Every write goes through sessions.services; these models hold data and invariants only.
 """
 
+import functools
 import secrets
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -416,6 +418,21 @@ class Bijdrage(models.Model):
     @property
     def is_breng(self) -> bool:
         return self.soort == self.Soort.BRENG
+
+    # The labels of a breng's kind and commitment, looked up once per language (a kaart shows
+    # hundreds; get_FOO_display translates on every call).
+    @property
+    def breng_soort_label(self) -> str:
+        return _choice_label(self.BrengSoort, self.breng_soort, get_language())
+
+    @property
+    def toezegging_label(self) -> str:
+        return _choice_label(self.Toezegging, self.toezegging, get_language())
+
+
+@functools.cache
+def _choice_label(choices: type[models.Choices], value: str, language: str | None) -> str:
+    return str(dict(choices.choices).get(value, value))
 
 
 class Koppeling(models.Model):

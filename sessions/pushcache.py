@@ -20,14 +20,14 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable
 TTL_SECONDS = 5.0
 MAX_ENTRIES = 2000
 
-Render = Callable[[list[str]], Awaitable[dict[str, str]]]
+Render = Callable[[list[str]], Awaitable[dict]]
 
 
 class PushCache:
     def __init__(self, ttl: float = TTL_SECONDS, max_entries: int = MAX_ENTRIES) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
-        self._entries: OrderedDict[Hashable, tuple[float, asyncio.Future[str]]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[float, asyncio.Future]] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
@@ -36,9 +36,15 @@ class PushCache:
     ) -> str:
         """The HTML of `regions` in order; `render(missing)` renders those nobody has yet and
         returns them by region name."""
+        return "".join(await self.values(regions, key_of, render))
+
+    async def values(
+        self, regions: Iterable[str], key_of: Callable[[str], Hashable], render: Render
+    ) -> list:
+        """What `render` gives for each of `regions` (the HTML, or its pieces), in order."""
         self._expire()
         loop = asyncio.get_running_loop()
-        futures: dict[str, asyncio.Future[str]] = {}
+        futures: dict[str, asyncio.Future] = {}
         missing: list[str] = []
         for region in dict.fromkeys(regions):
             key = key_of(region)
@@ -65,7 +71,7 @@ class PushCache:
                 raise
             for region in missing:
                 futures[region].set_result(rendered[region])
-        return "".join([await futures[region] for region in futures])
+        return [await futures[region] for region in futures]
 
     def _expire(self) -> None:
         cutoff = time.monotonic() - self.ttl

@@ -141,3 +141,43 @@ def region_of_page(page_html: str, element_id: str) -> str:
 
 def normalise(element) -> str:
     return " ".join(str(element).split())
+
+
+def fill_kaart(kaarten: Kaarten, size: int) -> dict[str, list[int]]:
+    """Fill tafel A to `size` items the way a long sessie might, lopsided on purpose: most
+    bijdragen on Politie (so that its halen and brengen alone outgrow one websocket frame),
+    brengen of Gemeente, koppelingen between them, vervolgstappen. Returns the ids by kind."""
+    from sessions import services
+
+    tafel = kaarten.tafel_a
+    stappen, koppelingen = size * 5 // 100, size * 15 // 100
+    gemeente_brengen = size // 10
+    politie = size - stappen - koppelingen - gemeente_brengen
+    ids: dict[str, list[int]] = {"politie": [], "gemeente": [], "koppeling": [], "vervolgstap": []}
+    text = "ondernemers, politie en gemeente samen aan tafel voor een veilig bedrijventerrein"
+    for n in range(politie):
+        soort = "haal" if n % 2 else "breng"
+        ids["politie"].append(
+            services.bijdrage_add(
+                tafel=tafel, partij=kaarten.politie, soort=soort, tekst=f"P{n}: {text}"
+            ).pk
+        )
+    for n in range(gemeente_brengen):
+        ids["gemeente"].append(
+            services.bijdrage_add(
+                tafel=tafel, partij=kaarten.gemeente, soort="breng", tekst=f"G{n}: {text}"
+            ).pk
+        )
+    halen = ids["politie"][1::2]
+    pairs = [(h, b) for b in ids["gemeente"] for h in halen][:koppelingen]
+    for haal_id, breng_id in pairs:
+        ids["koppeling"].append(
+            services.koppeling_add(tafel=tafel, haal_id=haal_id, breng_id=breng_id).pk
+        )
+    for n in range(stappen):
+        ids["vervolgstap"].append(
+            services.vervolgstap_add(
+                tafel=tafel, title=f"Vervolgstap {n}: {text}", eigenaar=kaarten.gemeente
+            ).pk
+        )
+    return ids

@@ -18,7 +18,7 @@ from asgiref.sync import sync_to_async
 
 from sessions.models import Bijdrage
 from tests.faults.helpers import Daphne, Page, database_url, server_env
-from tests.kaart_helpers import make_kaarten
+from tests.kaart_helpers import fill_kaart, make_kaarten
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -97,3 +97,58 @@ async def test_text_that_is_valid_json_but_not_utf8_gets_an_error_frame(anna):
     await anna.ping(-1)  # the socket is still open and answering
     await anna.wait_for(lambda message: 'id="kaart-seq"' in message, start=len(anna.messages))
     assert anna.closed_code is None
+
+
+FRAME_LIMIT = 128 * 1024  # daphne's, as production starts it
+
+
+def _count(messages: list[str], element_id: str) -> int:
+    return sum(message.count(f'id="{element_id}"') for message in messages)
+
+
+async def test_a_kaart_of_500_items_reaches_a_new_socket_whole_and_stays_live(server):
+    """The product's own limit: a full kaart is sent whole, in frames daphne will send, and
+    the next change still arrives (a card of ~30 items used to close every socket with
+    1011)."""
+    kaarten = await sync_to_async(make_kaarten)()
+    ids = await sync_to_async(fill_kaart)(kaarten, 500)
+    assert sum(len(v) for v in ids.values()) == 500
+    bram = Page(kaarten.tafel_a.pk, kaarten.people["bram"], server.port, "bram")
+    await bram.connect()
+    last = await sync_to_async(kaarten.tafel_a.events.count)()
+    await bram.wait_for(lambda m: f'id="kaart-seq" hx-swap-oob="true" data-seq="{last}"' in m)
+    card = list(bram.messages)
+    assert len(card) > 1  # more than one frame could hold
+    assert max(len(message.encode()) for message in card) < FRAME_LIMIT
+    for kind in ("politie", "gemeente", "koppeling", "vervolgstap"):
+        prefix = "bijdrage" if kind in ("politie", "gemeente") else kind
+        for pk in ids[kind]:
+            assert _count(card, f"{prefix}-{pk}") == 1, f"{prefix}-{pk}"
+
+    # Anna's next change to the largest list reaches Bram, as a whole list again.
+    anna = Page(kaarten.tafel_a.pk, kaarten.people["anna"], server.port, "anna")
+    await anna.connect()
+    start = len(bram.messages)
+    await anna.send(
+        {
+            "tafel": str(kaarten.tafel_a.pk),
+            "action": "bijdrage_edit",
+            "id": str(ids["politie"][-1]),
+            "version": "1",
+            "tekst": "Aangepast na de pauze",
+            "gewicht": "2",
+            "HEADERS": {"HX-Request": "true", "HX-Trigger": "form-edit"},
+        }
+    )
+    await bram.wait_for(
+        lambda m: f'data-seq="{last + 1}"' in m and 'id="kaart-seq"' in m, start=start
+    )
+    push = bram.messages[start:]
+    assert any("Aangepast na de pauze" in message for message in push)
+    assert max(len(message.encode()) for message in push) < FRAME_LIMIT
+    for pk in ids["politie"]:
+        assert _count(push, f"bijdrage-{pk}") == 1, pk
+    assert bram.closed_code is None and anna.closed_code is None
+    for page in (anna, bram):
+        page._closing = True
+        await page.ws.close()

@@ -131,6 +131,7 @@
     if (!el || el === document.body) return null;
     if (el.id && el.tagName !== "FORM") return { id: el.id };
     if (el.tagName === "SUMMARY") {
+      if (el.parentElement && el.parentElement.id) return { summaryIn: el.parentElement.id };
       var opened = el.parentElement && el.parentElement.querySelector("form[id]");
       return opened ? { summaryOf: opened.getAttribute("id") } : null;
     }
@@ -145,6 +146,10 @@
   function byKey(key) {
     if (!key) return null;
     if (key.id) return document.getElementById(key.id);
+    if (key.summaryIn) {
+      var holder = document.getElementById(key.summaryIn);
+      return holder ? holder.querySelector("summary") : null;
+    }
     var form = document.getElementById(key.summaryOf || key.form);
     if (!form) return null;
     if (key.summaryOf) {
@@ -163,30 +168,153 @@
   // region is swapped: a change by someone else must not close them under the cursor.
   function rememberOpen(target) {
     var ids = [];
-    target.querySelectorAll("details[open] > form[id]").forEach(function (form) {
-      ids.push(form.getAttribute("id"));
+    target.querySelectorAll("details[open]").forEach(function (details) {
+      var form = details.querySelector(":scope > form[id]");
+      if (details.id) ids.push(details.id);
+      else if (form) ids.push(form.getAttribute("id"));
     });
     return ids;
   }
 
   var carried = {}; // region id -> { open, focus } across an out-of-band swap
 
+  // Opens these again; returns the ids not (yet) on the page.
   function reopen(ids) {
-    ids.forEach(function (id) {
-      var form = document.getElementById(id);
-      var details = form && form.parentElement;
-      if (details && details.tagName === "DETAILS") details.open = true;
+    return ids.filter(function (id) {
+      var el = document.getElementById(id);
+      var details = el && el.tagName === "DETAILS" ? el : el && el.parentElement;
+      if (!details || details.tagName !== "DETAILS") return true;
+      prepare(details);
+      details.open = true;
+      return false;
     });
   }
 
+  // A long list comes as its region with the list empty, then its items in pieces: what was
+  // open or focused in an item that is still to come is brought back when it arrives.
+  var awaiting = { open: [], focus: null };
+
+  // Forms made when they are opened ------------------------------------------------------------
+  //
+  // An item on the kaart carries its text and its data, not its forms: the page holds one
+  // <template> per kind (tpl-bijdrage, tpl-vervolgstap) and fills a copy in when someone opens
+  // an item's "Edit". That keeps a kaart of hundreds of items small enough to send and swap
+  // live. The form is the same as a server-rendered one: same ids, same fields, ws-send.
+
+  function truncate(text, n) {
+    text = text.replace(/\s+/g, " ").trim();
+    return text.length > n ? text.slice(0, n - 1) + "…" : text;
+  }
+
+  function setDefault(field, value) {
+    if (field.tagName === "SELECT") {
+      Array.prototype.forEach.call(field.options, function (option) {
+        option.defaultSelected = option.value === value;
+      });
+      field.value = value;
+    } else {
+      field.defaultValue = value;
+      field.value = value;
+    }
+  }
+
+  function fillItemForm(box, item, name) {
+    box.querySelectorAll("[data-fill]").forEach(function (field) {
+      var what = field.getAttribute("data-fill");
+      if (what === "name") field.textContent = truncate(name, 60);
+      else if (what === "version") field.setAttribute("value", item.getAttribute("data-version"));
+      else if (what === "tekst") setDefault(field, item.querySelector(".tekst").textContent);
+      else if (what === "title") setDefault(field, name);
+      else if (what === "eigenaar") setDefault(field, item.getAttribute("data-eigenaar") || "");
+      else if (what === "datum") setDefault(field, item.getAttribute("data-datum") || "");
+      else if (what === "partijen") {
+        var chosen = (item.getAttribute("data-partijen") || "").split(" ");
+        field.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+          box.defaultChecked = box.checked = chosen.indexOf(box.value) >= 0;
+        });
+      }
+    });
+    ["gewicht", "breng_soort", "toezegging"].forEach(function (field) {
+      var select = box.querySelector("select[name=" + field + "]");
+      var value = item.getAttribute("data-" + field.replace("_", "-"));
+      if (select && value) setDefault(select, value);
+    });
+    if (!item.classList.contains("breng")) {
+      box.querySelectorAll(".breng-only").forEach(function (el) {
+        el.remove();
+      });
+    }
+    // Move up or down only where there is a neighbour to move past.
+    var up = box.querySelector("[data-move=up]");
+    var down = box.querySelector("[data-move=down]");
+    if (up && !(item.previousElementSibling && item.previousElementSibling.id)) up.remove();
+    if (down && !(item.nextElementSibling && item.nextElementSibling.id)) down.remove();
+  }
+
+  function prepare(details) {
+    if (details.hasAttribute("data-template")) {
+      if (details.querySelector("form")) return;
+      var template = document.getElementById(details.getAttribute("data-template"));
+      var item = details.closest("li[id]");
+      if (!template || !item) return;
+      var pk = item.id.slice(item.id.lastIndexOf("-") + 1);
+      var box = document.createElement("div");
+      box.className = "item-forms";
+      box.innerHTML = template.innerHTML.split("__ID__").join(pk);
+      var name = (item.querySelector(".tekst") || item.querySelector(".title")).textContent;
+      fillItemForm(box, item, name);
+      details.appendChild(box);
+      htmx.process(box);
+    } else if (details.id === "add-koppeling" && !details.open) {
+      fillKoppelingOptions(details);
+    }
+  }
+
+  // The choice of haal and breng for a new koppeling: what this person sees on the kaart now.
+  function fillKoppelingOptions(details) {
+    details.querySelectorAll("select[data-options]").forEach(function (select) {
+      var soort = select.getAttribute("data-options");
+      while (select.options.length > 1) select.remove(1);
+      document.querySelectorAll("#kaart-partijen li.bijdrage." + soort).forEach(function (li) {
+        var block = li.closest(".partij-block");
+        var partij = block ? block.querySelector("h3").textContent.trim() : "";
+        var option = document.createElement("option");
+        option.value = li.id.slice(li.id.lastIndexOf("-") + 1);
+        option.textContent = partij + ": " + truncate(li.querySelector(".tekst").textContent, 80);
+        select.appendChild(option);
+      });
+    });
+  }
+
+  // Clicking (or Enter/Space on) a summary fills its form in before the details opens, so the
+  // keyboard can go on into it at once.
+  document.addEventListener(
+    "click",
+    function (evt) {
+      var summary = evt.target.closest && evt.target.closest("summary");
+      if (summary && summary.parentElement.tagName === "DETAILS") prepare(summary.parentElement);
+    },
+    true
+  );
+  document.addEventListener(
+    "toggle",
+    function (evt) {
+      if (evt.target.tagName === "DETAILS" && evt.target.open) prepare(evt.target);
+    },
+    true
+  );
+
+  // Returns false when the element is not (yet) on the page.
   function restoreFocus(key) {
-    if (!key) return;
+    if (!key) return true;
     var again = byKey(key);
+    if (!again) return false;
     // Only if nobody moved the focus meanwhile (it dropped to the page when its element went).
     var active = document.activeElement;
-    if (again && again !== active && (!active || active === document.body)) {
+    if (again !== active && (!active || active === document.body)) {
       again.focus({ preventScroll: true });
     }
+    return true;
   }
 
   // A form that closes (sent, or cancelled) gives the focus back to the control that opened
@@ -219,9 +347,39 @@
     shownStep = stap;
   }
 
+  // A region held back (someone is typing in it) is swapped in later as a whole: what arrives
+  // for an element inside it meanwhile goes into that held-back HTML too, or it would be lost
+  // when the region comes in.
+  function patchPending(target, fragment, append) {
+    Object.keys(pending).forEach(function (id) {
+      var holder = document.getElementById(id);
+      if (!holder || holder === target || !holder.contains(target)) return;
+      var box = document.createElement("template");
+      box.innerHTML = pending[id];
+      var old = box.content.getElementById(target.id);
+      if (!old) return;
+      var copy = fragment.cloneNode(true);
+      copy.querySelectorAll("[hx-swap-oob]").forEach(function (el) {
+        el.removeAttribute("hx-swap-oob");
+      });
+      if (append) old.append(copy);
+      else old.replaceWith(copy);
+      pending[id] = box.innerHTML;
+    });
+  }
+
   document.addEventListener("htmx:oobBeforeSwap", function (evt) {
     var target = evt.detail.target;
     if (!target || !target.id) return;
+    var first = evt.detail.fragment.firstElementChild;
+    if (!first || first.id !== target.id) {
+      // More items of a long list, appended (sessions/fragments.py FRAME_BYTES): nothing under
+      // the cursor changes, so they go in now, and into a held-back region around the list.
+      patchPending(target, evt.detail.fragment, true);
+      evt.detail.appended = true;
+      return;
+    }
+    patchPending(target, evt.detail.fragment, false);
     if (target.id.indexOf("kaart-") === 0 && target.id !== "kaart-stap" && !target.querySelector("form")) return;
     if (busy(target) && target.tagName !== "INPUT") {
       // Someone is typing here: hold this region back until their form is clean again.
@@ -248,8 +406,12 @@
     var kept = target && carried[target.id];
     if (kept) {
       delete carried[target.id];
-      reopen(kept.open);
-      restoreFocus(kept.focus);
+      awaiting.open = awaiting.open.concat(reopen(kept.open));
+      if (!restoreFocus(kept.focus)) awaiting.focus = kept.focus;
+    }
+    if (evt.detail.appended && (awaiting.open.length || awaiting.focus)) {
+      awaiting.open = reopen(awaiting.open);
+      if (restoreFocus(awaiting.focus)) awaiting.focus = null;
     }
     if (target && target.id === "kaart-ack") {
       var ack = document.getElementById("kaart-ack");

@@ -289,3 +289,31 @@ def django_sync():
                 _PlaywrightLoop.mark_running()
 
     return outside_playwright_loop
+
+
+# The live kaart's people ------------------------------------------------------------------
+
+
+@pytest.fixture
+def join_link(transactional_db, live_url) -> str:
+    """The demo opgave, its open sessie (one tafel, in step 2) and its join link."""
+    from tests.e2e.test_platform import seed_demo
+
+    _username, _password, link = seed_demo(live_url)
+    return link
+
+
+@pytest.fixture
+def two_at_one_tafel(join_link, new_context):
+    """Anna (Politie) and Bram (Gemeente) at the demo tafel, both connected live."""
+    from tests.e2e.test_kaart import expect_connected, join, mark_document
+
+    context_a, context_b = new_context(), new_context()
+    page_a = join(context_a, join_link, "Anna de Vries", "Politie")
+    page_b = join(context_b, join_link, "Bram Jansen", "Gemeente")
+    assert page_a.url == page_b.url  # the same tafel
+    expect_connected(page_a)
+    expect_connected(page_b)
+    mark_document(page_a)
+    mark_document(page_b)
+    return context_a, page_a, context_b, page_b

@@ -11,8 +11,6 @@ import re
 
 import pytest
 
-from tests.e2e.test_platform import seed_demo
-
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
     from playwright.sync_api import expect
@@ -64,13 +62,6 @@ BLOCK_WEBSOCKETS = """
 
 MARKER = "window.__sameDocument"
 SETTLED = 4_000  # ms: a reconnect loop would replace the socket at least twice in this window
-
-
-@pytest.fixture
-def join_link(transactional_db, live_url) -> str:
-    """The demo opgave, its open sessie (one tafel, in step 2) and its join link."""
-    _username, _password, link = seed_demo(live_url)
-    return link
 
 
 def join(context, join_link: str, name: str, partij: str):
@@ -157,20 +148,6 @@ def edit_bijdrage(page, pk: str, text: str) -> None:
     form = open_edit(page, pk)
     form.get_by_label("Text", exact=True).fill(text)
     form.get_by_role("button", name="Save").click()
-
-
-@pytest.fixture
-def two_at_one_tafel(join_link, new_context):
-    """Anna (Politie) and Bram (Gemeente) at the demo tafel, both connected live."""
-    context_a, context_b = new_context(), new_context()
-    page_a = join(context_a, join_link, "Anna de Vries", "Politie")
-    page_b = join(context_b, join_link, "Bram Jansen", "Gemeente")
-    assert page_a.url == page_b.url  # the same tafel
-    expect_connected(page_a)
-    expect_connected(page_b)
-    mark_document(page_a)
-    mark_document(page_b)
-    return context_a, page_a, context_b, page_b
 
 
 def add_haal_seen_by_both(page_a, page_b, text: str) -> str:
@@ -350,6 +327,9 @@ def test_a_stale_edit_is_refused_and_shows_the_other_text(two_at_one_tafel):
 
     expect(bijdrage_text(page_a, pk)).to_have_text("B's text", timeout=LIVE)
     expect(bijdrage_text(page_b, pk)).to_have_text("B's text", timeout=LIVE)
-    expect(page_b.locator(f"#form-bijdrage-{pk}-conflict")).to_be_empty()
+    # The conflict is over: no conflict box anywhere, and the edit form opens fresh again.
+    expect(page_b.locator(".conflict")).to_have_count(0)
+    expect(open_edit(page_b, pk).get_by_label("Text", exact=True)).to_have_value("B's text")
+    expect(page_b.locator(".conflict")).to_have_count(0)
     assert_same_document(page_a)
     assert_same_document(page_b)
