@@ -7,6 +7,11 @@ against a tafel of 5 participants that already holds 0, 4 or 12 bijdragen per pa
 prints per step: median wall time, median CPU time of this process, SQL queries and bytes of
 HTML. Use a throw-away database: it adds an opgave, a sessie and bijdragen. The channel layer
 is the in-memory one, so broadcasts cost next to nothing here.
+
+    python bench/costs.py --card 12,500
+
+measures only the whole card (the page a participant opens, and what a socket is sent on
+connect) on kaarten of 12 and 500 items: bytes, the largest websocket frame, CPU.
 """
 
 from __future__ import annotations
@@ -27,10 +32,14 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "bench-costs-only")
 REPEAT = 40
 
 
-def main() -> None:
+def setup_django() -> None:
     import django
 
     django.setup()
+
+
+def main() -> None:
+    setup_django()
     from django.contrib.auth.models import AnonymousUser
     from django.contrib.sessions.backends.db import SessionStore
     from django.db import connection
@@ -181,5 +190,112 @@ def main() -> None:
         one_round(per_partij)
 
 
+def card(sizes: list[int]) -> None:
+    """The whole card of a kaart of each size (bijdragen, koppelingen, vervolgstappen mixed as
+    in a real sessie), as a participant's page and as a socket's first frames."""
+    setup_django()
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.test import Client
+    from django.utils import translation
+
+    from sessions import access, consumers, services
+    from sessions.models import Sessie, Team
+
+    team, _ = Team.objects.get_or_create(name="Bench costs")
+    for size in sizes:
+        opgave = services.opgave_create(
+            team=team, title=f"Card {size} {time.time()}", formulering="Een veilig terrein."
+        )
+        partijen = [services.partij_add(opgave=opgave, name=f"Partij {i}") for i in range(5)]
+        sessie = services.sessie_create(
+            opgave=opgave, title="Card", state=Sessie.State.OPEN, tafels=1
+        )
+        tafel = sessie.tafels.get()
+        people = [
+            services.deelnemer_join(sessie=sessie, name=f"Deelnemer {p.name}", partij=p)
+            for p in partijen
+        ]
+        # A real mix: 80 % bijdragen, 15 % koppelingen, 5 % vervolgstappen.
+        n_stappen, n_koppelingen = size * 5 // 100, size * 15 // 100
+        n_bijdragen = size - n_stappen - n_koppelingen
+        halen, brengen = [], []
+        for i in range(n_bijdragen):
+            who = people[i % 5]
+            soort = "haal" if i % 2 else "breng"
+            bijdrage = services.bijdrage_add(
+                tafel=tafel,
+                partij=who.partij,
+                soort=soort,
+                tekst=f"Bijdrage {i}: ondernemers en handhaving samen aan tafel voor het terrein",
+                gewicht=1 + i % 3,
+                vertrouwelijk=i % 17 == 0,
+                actor=services.Actor(deelnemer=who),
+            )
+            (halen if soort == "haal" else brengen).append(bijdrage)
+        made = 0
+        for haal in halen:
+            for breng in brengen:
+                if made == n_koppelingen:
+                    break
+                if haal.partij_id != breng.partij_id and not (
+                    haal.vertrouwelijk or breng.vertrouwelijk
+                ):
+                    services.koppeling_add(tafel=tafel, haal_id=haal.pk, breng_id=breng.pk)
+                    made += 1
+        for i in range(n_stappen):
+            services.vervolgstap_add(
+                tafel=tafel,
+                title=f"Vervolgstap {i}",
+                eigenaar=partijen[i % 5],
+                partijen=partijen[:2],
+            )
+        items = tafel.bijdragen.count() + tafel.koppelingen.count() + tafel.vervolgstappen.count()
+        viewer = people[1]
+        session = SessionStore()
+        access.remember_deelnemer(session, viewer)
+        session.create()
+        client = Client()
+        client.cookies["sessionid"] = session.session_key
+        consumer = consumers.KaartConsumer()
+        consumer.scope = {"user": AnonymousUser(), "session": SessionStore(session.session_key)}
+        consumer.tafel_id, consumer.language = tafel.pk, "nl"
+        consumer.private, consumer.last_seq = False, 0
+
+        def page(client=client, tafel=tafel):
+            response = client.get(
+                f"/tafels/{tafel.pk}/",
+                HTTP_ACCEPT_LANGUAGE="nl",
+                HTTP_HOST="localhost",
+                secure=True,
+            )
+            assert response.status_code == 200, response.status_code
+            return response.content
+
+        def frames(consumer=consumer):
+            with translation.override("nl"):
+                return consumers.KaartConsumer.__dict__["_render"].func(consumer, None)[0]
+
+        print(f"kaart with {items} items (5 partijen):", flush=True)
+        for label, func in (("page (participant)", page), ("card frames (socket)", frames)):
+            cpus, sizes, largest = [], [], []
+            for _ in range(max(3, REPEAT // 8)):
+                c = time.process_time()
+                result = func()
+                cpus.append(time.process_time() - c)
+                parts = result if isinstance(result, list) else [result]
+                sizes.append(sum(len(p.encode() if isinstance(p, str) else p) for p in parts))
+                largest.append(max(len(p.encode() if isinstance(p, str) else p) for p in parts))
+            print(
+                f"  {label:<24} cpu {statistics.median(cpus) * 1000:7.1f} ms"
+                f"  html {statistics.median(sizes) / 1000:7.1f} kB"
+                f"  largest frame {max(largest) / 1000:6.1f} kB",
+                flush=True,
+            )
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--card":
+        card([int(n) for n in sys.argv[2].split(",")])
+    else:
+        main()
