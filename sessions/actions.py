@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django import forms
@@ -35,6 +35,7 @@ class Outcome:
     message: str = ""
     conflict: dict[str, Any] | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
+    nonce: str = ""  # the message's own id, returned in the answer
 
 
 # Text that cannot be stored or sent: NUL, which PostgreSQL refuses, and lone surrogates, which
@@ -92,9 +93,27 @@ def form_id_of(payload: dict[str, Any]) -> str:
     return ""
 
 
+NONCE = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def nonce_of(data: Any) -> str:
+    """The sender's id of a message (kaart.js sends one with every change), if well-formed."""
+    value = data.get("nonce") if hasattr(data, "get") else None
+    return value if isinstance(value, str) and NONCE.fullmatch(value) else ""
+
+
 def perform(data: QueryDict, *, tafel: Tafel, access: Access, actor: services.Actor) -> Outcome:
-    """Apply one action to the kaart of `tafel`, as `actor` with `access`."""
+    """Apply one action to the kaart of `tafel`, as `actor` with `access`. A message whose
+    nonce is in the log already was applied before (this is a resend): it is answered as
+    accepted and not applied again."""
     check_text(data)  # before a form sees it: a form's error may quote a value
+    nonce = nonce_of(data)
+    outcome = _perform(data, tafel=tafel, access=access, actor=replace(actor, nonce=nonce))
+    outcome.nonce = nonce
+    return outcome
+
+
+def _perform(data: QueryDict, *, tafel: Tafel, access: Access, actor: services.Actor) -> Outcome:
     action = data.get("action", "")
     handler = ACTIONS.get(action)
     if handler is None:
@@ -104,6 +123,8 @@ def perform(data: QueryDict, *, tafel: Tafel, access: Access, actor: services.Ac
         raise BadMessage(_("This message is for another tafel."))
     if not access.can_edit:
         return Outcome(ok=False, message=_("This kaart is read-only for you now."))
+    if services.change_applied(tafel=tafel, nonce=actor.nonce):
+        return Outcome(ok=True)
     form_class, apply = handler
     form = form_class(data)
     if not form.is_valid():
@@ -114,6 +135,8 @@ def perform(data: QueryDict, *, tafel: Tafel, access: Access, actor: services.Ac
         )
     try:
         apply(form.cleaned_data, tafel=tafel, access=access, actor=actor)
+    except services.AlreadyApplied:
+        return Outcome(ok=True)
     except services.StaleEdit as stale:
         return Outcome(
             ok=False,

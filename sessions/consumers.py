@@ -166,6 +166,9 @@ class KaartConsumer(CountedConsumer):
             await self._ping(payload)
         elif action == "editing":
             await self._editing(payload)
+        elif action == "card":
+            # The page saw a gap in the sequence numbers of what it was pushed.
+            await self.send_full()
         else:
             await self.send(text_data=await self._apply(payload))
 
@@ -255,6 +258,7 @@ class KaartConsumer(CountedConsumer):
         """One action, start to end in one thread hop: authorise, validate, apply, answer."""
         with translation.override(self.language):
             form_id = actions.form_id_of(payload)
+            nonce = actions.nonce_of(payload)
             try:
                 tafel, allowed = self._access_now()
                 if not allowed.can_view:
@@ -267,7 +271,7 @@ class KaartConsumer(CountedConsumer):
                     actor=self._actor(allowed),
                 )
             except actions.BadMessage as error:
-                return fragments.render_error(str(error), form_id=form_id)
+                return fragments.render_error(str(error), form_id=form_id, nonce=nonce)
             except DatabaseError:
                 logger.exception("database error on tafel %s", self.tafel_id)
                 return fragments.render_error(
@@ -276,11 +280,12 @@ class KaartConsumer(CountedConsumer):
                         "Try again in a moment."
                     ),
                     form_id=form_id,
+                    nonce=nonce,
                 )
             if outcome.ok:
-                return fragments.render_ack(form_id)
+                return fragments.render_ack(form_id, nonce)
             return fragments.render_error(
-                outcome.message, form_id=form_id, conflict=outcome.conflict
+                outcome.message, form_id=form_id, conflict=outcome.conflict, nonce=nonce
             )
 
     # Outgoing -----------------------------------------------------------------------------
@@ -380,6 +385,7 @@ class KaartConsumer(CountedConsumer):
                 # The page holds this change and those before it: later ones bring their own
                 # bells (the heartbeat compares this number with what the socket was sent).
                 kaart.seq = event["seq"]
+                kaart.seq_prev = event["seq"] - 1
                 html = fragments.render_pieces(kaart, self.access, shown)
             if "announce" in regions:
                 html["announce"] = [

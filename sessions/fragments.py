@@ -223,17 +223,21 @@ def render_full(kaart: Kaart, access: Access) -> str:
     return render_regions(kaart, access, FULL_CARD)
 
 
-def render_ack(form_id: str) -> str:
-    """Tells the sender its change was accepted, so the form it came from can be cleared."""
-    return render_to_string("sessions/includes/ack.html", {"form_id": form_id})
+def render_ack(form_id: str, nonce: str = "") -> str:
+    """Tells the sender its change (message `nonce`) was accepted, so the form it came from
+    can be cleared."""
+    return render_to_string("sessions/includes/ack.html", {"form_id": form_id, "nonce": nonce})
 
 
-def render_error(message: str, *, form_id: str = "", conflict: dict | None = None) -> str:
+def render_error(
+    message: str, *, form_id: str = "", conflict: dict | None = None, nonce: str = ""
+) -> str:
     """An error frame: a message in the alert region, and for a stale edit the current value
-    and version inside the sender's form, whose own text stays."""
+    and version inside the sender's form, whose own text stays. `nonce` names the message it
+    answers."""
     return render_to_string(
         "sessions/includes/error.html",
-        {"message": message, "form_id": form_id, "conflict": conflict},
+        {"message": message, "form_id": form_id, "conflict": conflict, "nonce": nonce},
     )
 
 

@@ -61,6 +61,9 @@ class Kaart:
     presences: list[Presence]
     seq: int
     access: Access | None = None
+    # In a push of one change: the number the page must have before it (a page that has
+    # another one missed something and asks for the whole card).
+    seq_prev: int | None = None
 
     max_text: int = settings.HB_MAX_TEXT_LENGTH
 

@@ -43,6 +43,9 @@ class Actor:
 
     user: Any = None
     deelnemer: Deelnemer | None = None
+    # The sender's own id for this change (kaart.js makes one per message): a message sent
+    # again after its answer was lost is recognised and not applied twice.
+    nonce: str = ""
 
     @property
     def name(self) -> str:
@@ -300,10 +303,33 @@ def _lock(tafel: Tafel) -> None:
     Tafel.objects.select_for_update().filter(pk=tafel.pk).first()
 
 
+class AlreadyApplied(Exception):
+    """The change with this nonce is in the log already: it was sent again (after its answer was
+    lost). The transaction rolls back; the sender is told it was applied."""
+
+
+NONCE_WINDOW = 1000  # a resend comes within the tafel's last this many changes
+
+
+def change_applied(*, tafel: Tafel, nonce: str, before_seq: int | None = None) -> bool:
+    """Whether the change the sender marked with `nonce` is in the tafel's recent log."""
+    if not nonce:
+        return False
+    events = tafel.events.filter(data__nonce=nonce)
+    if before_seq is not None:
+        events = events.filter(seq__gt=before_seq - NONCE_WINDOW)
+    return events.exists()
+
+
 def _record(*, tafel: Tafel, kind: str, data: dict[str, Any], actor: Actor) -> KaartEvent:
     """Append an event to the tafel's log (inside the caller's transaction, tafel locked) and
     ring the bell once the transaction commits."""
     seq = (tafel.events.aggregate(n=Max("seq"))["n"] or 0) + 1
+    if actor.nonce:
+        # Under the tafel's lock: of two copies of one message, one is applied.
+        if change_applied(tafel=tafel, nonce=actor.nonce, before_seq=seq):
+            raise AlreadyApplied
+        data = {**data, "nonce": actor.nonce}
     event = KaartEvent.objects.create(
         tafel=tafel,
         seq=seq,

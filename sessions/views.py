@@ -529,6 +529,7 @@ def kaart_action(request: HttpRequest, pk: int) -> HttpResponse:
     if not allowed.can_view:
         return _no_kaart_access(request, tafel)
     form_id = request.headers.get("HX-Trigger", "")[:100]
+    nonce = actions.nonce_of(request.POST)
     try:
         outcome = actions.perform(
             request.POST,
@@ -537,13 +538,17 @@ def kaart_action(request: HttpRequest, pk: int) -> HttpResponse:
             actor=_kaart_actor(request, allowed),
         )
     except actions.BadMessage as error:
-        return HttpResponse(fragments.render_error(str(error), form_id=form_id), status=400)
+        html = fragments.render_error(str(error), form_id=form_id, nonce=nonce)
+        return HttpResponse(html, status=400)
     if not outcome.ok:
-        html = fragments.render_error(outcome.message, form_id=form_id, conflict=outcome.conflict)
+        html = fragments.render_error(
+            outcome.message, form_id=form_id, conflict=outcome.conflict, nonce=nonce
+        )
         # 200, so htmx swaps the error and the conflict into the page.
         return HttpResponse(html)
     kaart = selectors.kaart_for(tafel.pk, allowed)
-    return HttpResponse(fragments.render_ack(form_id) + fragments.render_full(kaart, allowed))
+    ack = fragments.render_ack(form_id, nonce)
+    return HttpResponse(ack + fragments.render_full(kaart, allowed))
 
 
 @require_safe

@@ -8,6 +8,8 @@ alike (sessions.pushcache): each must still get exactly their own page's region.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from asgiref.sync import sync_to_async
 from django.test import Client
@@ -162,10 +164,18 @@ async def test_pushed_fragment_equals_a_fresh_page(change, settings):
         page = await sync_to_async(_page)(k, name)
         pushed_regions = {i: html for i, html in regions(pushed).items() if i not in CLIENT_ONLY}
         assert len(pushed_regions) >= 2, pushed
+        # A push of change n also says it follows n - 1 (data-prev, for the page's gap check);
+        # a page load has nothing before it.
+        assert f'data-prev="{int(_seq(pushed)) - 1}"' in pushed_regions["kaart-seq"]
+        pushed_regions["kaart-seq"] = re.sub(r' data-prev="\d+"', "", pushed_regions["kaart-seq"])
         for element_id, html in pushed_regions.items():
             assert html == region_of_page(page, element_id), (name, element_id)
     for socket in sockets.values():
         await socket.close()
+
+
+def _seq(pushed: str) -> str:
+    return re.search(r'id="kaart-seq"[^>]*data-seq="(\d+)"', pushed)[1]
 
 
 def _deelnemer(k, name):

@@ -379,6 +379,14 @@
       evt.detail.appended = true;
       return;
     }
+    if (target.id === "kaart-seq") {
+      var prev = first.getAttribute("data-prev");
+      if (prev !== null && parseInt(prev, 10) !== seq()) {
+        evt.detail.shouldSwap = false; // the page does not have what this change follows
+        requestCard();
+        return;
+      }
+    }
     patchPending(target, evt.detail.fragment, false);
     if (target.id.indexOf("kaart-") === 0 && target.id !== "kaart-stap" && !target.querySelector("form")) return;
     if (busy(target) && target.tagName !== "INPUT") {
@@ -413,8 +421,12 @@
       awaiting.open = reopen(awaiting.open);
       if (restoreFocus(awaiting.focus)) awaiting.focus = null;
     }
+    if (target && target.id === "kaart-alert") {
+      answered(document.getElementById("kaart-alert").getAttribute("data-nonce"));
+    }
     if (target && target.id === "kaart-ack") {
       var ack = document.getElementById("kaart-ack");
+      answered(ack.getAttribute("data-nonce"));
       var formId = ack && ack.getAttribute("data-form");
       var form = formId && document.getElementById(formId);
       if (form && form.tagName === "FORM") {
@@ -433,6 +445,66 @@
     }
     updateUnsent();
   });
+
+  // Every change is sent with a nonce and kept until it is answered ---------------------------
+  //
+  // A change is "in flight" from the moment it is sent until its answer (kaart-ack or an
+  // error, both carrying the nonce) arrives. When the socket is replaced before that (the
+  // network went away, the laptop slept), the answer may be lost, or the message itself: the
+  // page sends every change in flight again on the new socket (or over HTTP). The server knows
+  // the nonce of what it applied and does not apply it twice (docs/protocol.md).
+
+  var inflight = {}; // nonce -> { form: form id, body: the message as sent }
+
+  function newNonce() {
+    var bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map
+      .call(bytes, function (b) {
+        return (b < 16 ? "0" : "") + b.toString(16);
+      })
+      .join("");
+  }
+
+  document.addEventListener("htmx:wsConfigSend", function (evt) {
+    var detail = evt.detail;
+    var nonce = newNonce();
+    detail.parameters.nonce = nonce;
+    var body = Object.assign({}, detail.parameters);
+    if (detail.headers) body.HEADERS = detail.headers;
+    detail.messageBody = JSON.stringify(body);
+    var form = evt.target && evt.target.getAttribute ? evt.target.getAttribute("id") : "";
+    inflight[nonce] = { form: form, body: detail.messageBody };
+  });
+
+  function answered(nonce) {
+    if (nonce) delete inflight[nonce];
+  }
+
+  // On a new socket: what was sent on the old one and not answered goes again (what htmx
+  // still holds in its own queue goes by itself).
+  function resendInFlight() {
+    var queuedBodies = (socket && socket.queue ? socket.queue : []).map(function (item) {
+      return item.message;
+    });
+    Object.keys(inflight).forEach(function (nonce) {
+      var body = inflight[nonce].body;
+      if (queuedBodies.indexOf(body) >= 0) return;
+      if (httpMode) {
+        postValues(JSON.parse(body), document.getElementById(inflight[nonce].form));
+      } else if (socket) {
+        socket.send(body);
+      }
+    });
+  }
+
+  // The page checks that what it is pushed follows what it has: a push of change n carries
+  // data-prev = n - 1. Anything else means frames went missing while the socket stayed open
+  // (a network that dropped them, a tab that could not take them): ask for the whole card now.
+  function requestCard() {
+    if (httpMode) poll(true);
+    else if (socket) socket.send(JSON.stringify({ action: "card" }));
+  }
 
   // Who is editing what: tell the others, and show what they edit --------------------------
 
@@ -503,6 +575,7 @@
   document.addEventListener("htmx:wsOpen", function (evt) {
     socket = evt.detail.socketWrapper;
     liveSocket = evt.detail.event ? evt.detail.event.target : null;
+    if (everOpen) resendInFlight();
     everOpen = true;
     failures = 0;
     leaveHttpMode();
@@ -597,11 +670,13 @@
   }
 
   function postValues(values, sourceElt) {
+    var trigger = values.HEADERS && values.HEADERS["HX-Trigger"];
     delete values.HEADERS;
     return htmx.ajax("POST", root.getAttribute("data-action-url"), {
       source: sourceElt && sourceElt.isConnected ? sourceElt : root,
       values: values,
       swap: "none",
+      headers: trigger ? { "HX-Trigger": trigger } : {},
     });
   }
 
@@ -613,9 +688,15 @@
       if (!httpMode || !form.hasAttribute("ws-send")) return;
       evt.preventDefault();
       evt.stopImmediatePropagation();
+      var nonce = newNonce();
+      var values = htmx.values(form);
+      values.nonce = nonce;
+      var body = Object.assign({}, values, { HEADERS: { "HX-Trigger": form.getAttribute("id") } });
+      inflight[nonce] = { form: form.getAttribute("id"), body: JSON.stringify(body) };
       htmx.ajax("POST", root.getAttribute("data-action-url"), {
         source: form,
         swap: "none",
+        values: { nonce: nonce },
         headers: { "HX-Trigger": form.getAttribute("id") },
       });
     },

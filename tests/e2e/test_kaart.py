@@ -238,6 +238,27 @@ def test_back_online_a_participant_catches_up_without_reloading(two_at_one_tafel
     assert_same_document(page_a)
 
 
+def test_back_online_after_edits_on_both_sides_a_participant_sees_the_others(
+    two_at_one_tafel,
+):
+    """The scenario of issue 13: Anna goes offline, Bram adds a haal, Anna adds one while
+    offline, Anna comes back: she sees Bram's haal within 5 s, without a reload."""
+    context_a, page_a, _context_b, page_b = two_at_one_tafel
+    context_a.set_offline(True)
+    expect(status(page_a)).to_have_attribute(
+        "data-state", re.compile(r"^(offline|reconnecting)$"), timeout=LIVE
+    )
+    add_haal(page_b, "Gemeente", "Bram tijdens de storing")
+    expect(haal(page_b, "Gemeente", "Bram tijdens de storing")).to_be_visible(timeout=LIVE)
+    add_haal(page_a, "Politie", "Anna tijdens de storing")
+
+    context_a.set_offline(False)
+    expect(haal(page_a, "Gemeente", "Bram tijdens de storing")).to_be_visible(timeout=5_000)
+    expect(haal(page_a, "Politie", "Anna tijdens de storing")).to_be_visible(timeout=5_000)
+    expect(haal(page_b, "Politie", "Anna tijdens de storing")).to_be_visible(timeout=5_000)
+    assert_same_document(page_a)
+
+
 def test_without_websockets_the_kaart_works_over_http(join_link, new_context):
     context_a, context_b = new_context(), new_context()
     context_a.add_init_script(BLOCK_WEBSOCKETS)

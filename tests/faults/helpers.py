@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -418,7 +419,8 @@ class Page:
 
     def errors(self) -> list[str]:
         """The error frames (an ack carries an empty, hidden alert instead)."""
-        return [m for m in self.messages if 'class="alert" role="alert">' in m]
+        shown = re.compile(r'class="alert" role="alert"(?: data-nonce="[^"]*")?>')
+        return [m for m in self.messages if shown.search(m)]
 
     def refused(self) -> set[str]:
         """The forms whose change the server refused with an error frame."""
