@@ -11,6 +11,15 @@
    traceback in the log) when a push was on its way as the socket closed; the application
    gets its `websocket.disconnect` next all the same.
 
+3. A peer that stops reading (a phone that put the tab away, a network that went dead) cannot
+   grow the server's memory without bound: when what waits in the connection's write buffer
+   for it passes HB_WS_MAX_BUFFERED_BYTES, the connection is dropped and what waited with it.
+   The page reconnects when it runs again, and a new socket gets the whole card. The kernel's
+   share is bounded too: a websocket's send buffer is HB_WS_SEND_BUFFER_BYTES.
+4. A half-open connection is noticed within 30 s: the keepalive ping goes out after 10 s
+   without a message and the connection closes when no pong came within 15 s (daphne's
+   defaults are 20 and 30). The page notices from its own side too (docs/protocol.md).
+
 Everything else is daphne's own command line:
 
     python -m halenbrengen.serve -b 0.0.0.0 -p 8000 --websocket-max-message-size 131072 \\
@@ -19,9 +28,23 @@ Everything else is daphne's own command line:
 (tests/test_server.py runs it as a real process.)
 """
 
+import logging
+import socket
+
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
+
+logger = logging.getLogger("halenbrengen.serve")
+
+PING_INTERVAL = 10
+PING_TIMEOUT = 15
+
+
+def waiting_bytes(transport) -> int:
+    """What a Twisted TCP connection holds in memory that the peer has not taken yet."""
+    buffered = len(getattr(transport, "dataBuffer", b"")) - getattr(transport, "offset", 0)
+    return buffered + getattr(transport, "_tempDataLen", 0)
 
 
 class HalenBrengenServer(Server):
@@ -35,6 +58,13 @@ class HalenBrengenServer(Server):
             # a close frame with the code (1009 for a frame too large, 1002 for a protocol
             # error) and waits for the client's close before it drops the connection.
             protocol.failByDrop = False
+            from django.conf import settings
+
+            handle = getattr(protocol.transport, "getHandle", lambda: None)()
+            if handle is not None:
+                handle.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_SNDBUF, settings.HB_WS_SEND_BUFFER_BYTES
+                )
 
     async def handle_reply(self, protocol, message):
         closing = (WebSocketProtocol.STATE_CLOSING, WebSocketProtocol.STATE_CLOSED)
@@ -44,11 +74,25 @@ class HalenBrengenServer(Server):
             and protocol.state in closing
         ):
             return  # nobody to send it to; the disconnect reaches the application next
+        if isinstance(protocol, WebSocketProtocol) and message.get("type") == "websocket.send":
+            from django.conf import settings
+
+            waiting = waiting_bytes(protocol.transport)
+            if waiting > settings.HB_WS_MAX_BUFFERED_BYTES:
+                logger.warning(
+                    "dropped a websocket whose peer does not read: %d bytes were waiting", waiting
+                )
+                protocol.transport.abortConnection()
+                return
         await super().handle_reply(protocol, message)
 
 
 class HalenBrengenCommandLine(CommandLineInterface):
     server_class = HalenBrengenServer
+
+    def __init__(self):
+        super().__init__()
+        self.parser.set_defaults(ping_interval=PING_INTERVAL, ping_timeout=PING_TIMEOUT)
 
 
 if __name__ == "__main__":

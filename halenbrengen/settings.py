@@ -217,6 +217,9 @@ CONTENT_SECURITY_POLICY = {
 # Limits of the live kaart (see docs/protocol.md).
 HB_WS_MAX_FRAME_BYTES = 64 * 1024
 HB_WS_MESSAGES_PER_10S = 50
+# A socket whose peer does not read: dropped when this much waits for it (halenbrengen/serve.py).
+HB_WS_MAX_BUFFERED_BYTES = 1024 * 1024
+HB_WS_SEND_BUFFER_BYTES = 256 * 1024
 HB_MAX_TEXT_LENGTH = 2000
 HB_MAX_ITEMS_PER_KAART = 500
 # Rate limits: (attempts, seconds).

@@ -8,8 +8,11 @@ The server reads the test database from its own process, so the test data is com
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 
@@ -17,7 +20,7 @@ import pytest
 from asgiref.sync import sync_to_async
 
 from sessions.models import Bijdrage
-from tests.faults.helpers import Daphne, Page, database_url, server_env
+from tests.faults.helpers import HOST, Daphne, Page, TcpProxy, database_url, server_env
 from tests.kaart_helpers import fill_kaart, make_kaarten
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -149,6 +152,111 @@ async def test_a_kaart_of_500_items_reaches_a_new_socket_whole_and_stays_live(se
     for pk in ids["politie"]:
         assert _count(push, f"bijdrage-{pk}") == 1, pk
     assert bram.closed_code is None and anna.closed_code is None
+    for page in (anna, bram):
+        page._closing = True
+        await page.ws.close()
+
+
+async def _eventually(predicate, timeout: float) -> float:
+    """Wait until `predicate()` holds; return how long it took."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    while not predicate():
+        assert loop.time() - start < timeout, "not within the time"
+        await asyncio.sleep(0.2)
+    return loop.time() - start
+
+
+def _present(message: str) -> list[str]:
+    region = re.search(r'<section id="kaart-presence".*?</section>', message, re.S)
+    return re.findall(r"</span>\s*(\w+)", region[0]) if region else []
+
+
+async def test_a_half_open_connection_is_closed_by_the_server_within_30_seconds(server):
+    """Anna's network goes dead under her open socket (nothing arrives, nothing is closed):
+    the server's keepalive notices, closes her socket, and the others see her leave."""
+    kaarten = await sync_to_async(make_kaarten)()
+    proxy = TcpProxy(HOST, server.port).up()
+    anna = Page(kaarten.tafel_a.pk, kaarten.people["anna"], proxy.port, "anna")
+    bram = Page(kaarten.tafel_a.pk, kaarten.people["bram"], server.port, "bram")
+    await anna.connect()
+    await bram.connect()
+    await bram.wait_for(lambda m: "Anna" in _present(m))
+    start = len(bram.messages)
+    proxy.frozen = True
+    took = await _eventually(
+        lambda: any(
+            "kaart-presence" in m and "Anna" not in _present(m) for m in bram.messages[start:]
+        ),
+        timeout=40,
+    )
+    assert took < 30, f"noticed after {took:.1f} s"
+    for page in (anna, bram):
+        page._closing = True
+        await page.ws.close()
+    proxy.down()
+
+
+async def test_a_socket_that_stops_reading_is_dropped_at_the_cap_and_then_gets_the_true_card(
+    server, settings
+):
+    """Bram's tab stops reading while Anna makes 40 changes to a long list (each push about
+    100 kB): the server keeps at most HB_WS_MAX_BUFFERED_BYTES for him, then drops his
+    socket; reading again, his page reconnects and gets the card with every change."""
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    kaarten = await sync_to_async(make_kaarten)()
+    ids = await sync_to_async(fill_kaart)(kaarten, 250)
+    tafel = kaarten.tafel_a.pk
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 * 1024)
+    sock.connect((HOST, server.port))
+    silent = await connect(
+        f"ws://{HOST}:{server.port}/ws/tafels/{tafel}/",
+        sock=sock,
+        origin=f"http://{HOST}:{server.port}",
+        additional_headers={"Cookie": f"sessionid={kaarten.people['bram']}"},
+        compression=None,
+        max_size=None,
+        max_queue=1,
+        ping_interval=None,
+    )
+    anna = Page(tafel, kaarten.people["anna"], server.port, "anna")
+    await anna.connect()
+    edited = ids["politie"][:40]
+    for n, pk in enumerate(edited):
+        await anna.send(
+            {
+                "tafel": str(tafel),
+                "action": "bijdrage_edit",
+                "id": str(pk),
+                "version": "1",
+                "tekst": f"Bewerkt {n}",
+                "gewicht": "1",
+                "nonce": f"edit-{n}-0123456789",
+                "HEADERS": {"HX-Request": "true", "HX-Trigger": f"form-{n}"},
+            }
+        )
+    await _eventually(lambda: len(anna.acked()) == len(edited), timeout=60)
+    dropped = re.compile(r"dropped a websocket whose peer does not read: (\d+) bytes")
+    await _eventually(lambda: dropped.search(server.output()), timeout=30)
+    waiting = int(dropped.search(server.output())[1])
+    assert waiting <= settings.HB_WS_MAX_BUFFERED_BYTES + FRAME_LIMIT
+
+    # Bram's tab runs again: it reads what had reached it, then finds the socket gone.
+    with pytest.raises(ConnectionClosed):
+        while True:
+            await asyncio.wait_for(silent.recv(), timeout=20)
+    bram = Page(tafel, kaarten.people["bram"], server.port, "bram")
+    await bram.connect()
+    last = await sync_to_async(
+        kaarten.tafel_a.events.order_by("-seq").values_list("seq", flat=True).first
+    )()
+    await bram.wait_for(lambda m: f'data-seq="{last}"' in m)
+    card = "".join(bram.messages)
+    for n in range(len(edited)):
+        assert f"Bewerkt {n}<" in card
     for page in (anna, bram):
         page._closing = True
         await page.ws.close()

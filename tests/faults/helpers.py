@@ -197,6 +197,9 @@ class TcpProxy:
         self._listener: socket.socket | None = None
         self._conns: set[socket.socket] = set()
         self._lock = threading.Lock()
+        # Frozen: what arrives is dropped and nothing is closed, as on a network path that went
+        # dead under an open connection (a phone that changed network, a laptop asleep).
+        self.frozen = False
 
     def up(self) -> TcpProxy:
         listener = socket.socket()
@@ -246,7 +249,8 @@ class TcpProxy:
     def _pump(self, src: socket.socket, dst: socket.socket) -> None:
         try:
             while data := src.recv(65536):
-                dst.sendall(data)
+                if not self.frozen:
+                    dst.sendall(data)
         except OSError:
             pass
         finally:
