@@ -442,6 +442,10 @@
     if (target && (target.id === "kaart-presence" || target.id.indexOf("partij-") === 0)) markEditing();
     if (target && target.id === "kaart-pong") {
       clearTimeout(pongTimer);
+      // The pong comes after everything the socket sent before it: a higher number than the
+      // page has means a push went missing (the last one, which no later push reveals).
+      var sent = parseInt(document.getElementById("kaart-pong").getAttribute("data-seq"), 10);
+      if (sent > seq()) requestCard();
     }
     updateUnsent();
   });
@@ -474,7 +478,7 @@
     if (detail.headers) body.HEADERS = detail.headers;
     detail.messageBody = JSON.stringify(body);
     var form = evt.target && evt.target.getAttribute ? evt.target.getAttribute("id") : "";
-    inflight[nonce] = { form: form, body: detail.messageBody };
+    inflight[nonce] = { form: form, body: detail.messageBody, at: Date.now() };
   });
 
   function answered(nonce) {
@@ -483,13 +487,17 @@
 
   // On a new socket: what was sent on the old one and not answered goes again (what htmx
   // still holds in its own queue goes by itself).
-  function resendInFlight() {
+  // (With `olderThan`, on a heartbeat: an answer lost while the socket stayed open.)
+  function resendInFlight(olderThan) {
     var queuedBodies = (socket && socket.queue ? socket.queue : []).map(function (item) {
       return item.message;
     });
+    var now = Date.now();
     Object.keys(inflight).forEach(function (nonce) {
       var body = inflight[nonce].body;
       if (queuedBodies.indexOf(body) >= 0) return;
+      if (olderThan && now - inflight[nonce].at < olderThan) return;
+      inflight[nonce].at = now;
       if (httpMode) {
         postValues(JSON.parse(body), document.getElementById(inflight[nonce].form));
       } else if (socket) {
@@ -553,6 +561,7 @@
 
   function ping() {
     if (!socket || state !== "connected") return;
+    resendInFlight(PING_MS);
     socket.send(JSON.stringify({ action: "ping", seq: seq() }));
     clearTimeout(pongTimer);
     pongTimer = setTimeout(function () {
@@ -692,7 +701,7 @@
       var values = htmx.values(form);
       values.nonce = nonce;
       var body = Object.assign({}, values, { HEADERS: { "HX-Trigger": form.getAttribute("id") } });
-      inflight[nonce] = { form: form.getAttribute("id"), body: JSON.stringify(body) };
+      inflight[nonce] = { form: form.getAttribute("id"), body: JSON.stringify(body), at: Date.now() };
       htmx.ajax("POST", root.getAttribute("data-action-url"), {
         source: form,
         swap: "none",
