@@ -130,6 +130,11 @@ def long_kaart(transactional_db, live_url, new_context, django_sync):
     return page_a, page_b, context_b, total
 
 
+# A long list's push is rendered and sent in pieces: on a busy machine that takes longer than
+# LIVE. What these tests check is that it arrives whole, not how fast.
+LONG = 10_000
+
+
 def politie_items(page):
     return partij_block(page, "Politie").locator("li.bijdrage")
 
@@ -147,7 +152,7 @@ def test_a_long_list_pushed_in_pieces_is_whole_on_the_page(long_kaart):
     form.get_by_label("Text", exact=True).fill("Het laatste item, aangepast")
     form.get_by_role("button", name="Save").click()
 
-    expect(bijdrage_text(page_b, last)).to_have_text("Het laatste item, aangepast", timeout=LIVE)
+    expect(bijdrage_text(page_b, last)).to_have_text("Het laatste item, aangepast", timeout=LONG)
     expect(politie_items(page_b)).to_have_count(total)
     assert len(set(ids_of(page_b))) == total
     assert ids_of(page_b) == ids_of(page_a)
@@ -164,11 +169,11 @@ def test_a_long_list_arriving_while_someone_types_is_whole_once_they_are_done(lo
     form = open_edit(page_a, ids[-1])
     form.get_by_label("Text", exact=True).fill("Anna's wijziging")
     form.get_by_role("button", name="Save").click()
-    expect(bijdrage_text(page_a, ids[-1])).to_have_text("Anna's wijziging", timeout=LIVE)
+    expect(bijdrage_text(page_a, ids[-1])).to_have_text("Anna's wijziging", timeout=LONG)
     expect(typing.get_by_label("Text", exact=True)).to_have_value("Bram is nog aan het typen")
 
     typing.get_by_role("button", name="Cancel").click()
-    expect(bijdrage_text(page_b, ids[-1])).to_have_text("Anna's wijziging", timeout=LIVE)
+    expect(bijdrage_text(page_b, ids[-1])).to_have_text("Anna's wijziging", timeout=LONG)
     expect(politie_items(page_b)).to_have_count(total)
     assert len(set(ids_of(page_b))) == total
 
@@ -191,7 +196,7 @@ def add_haal_seen_by_both_sides_later(page_a) -> str:
     block.get_by_label("What does Politie want to get out of it?").fill("Terwijl Bram weg was")
     block.locator("form[id^='form-haal-add-']").get_by_role("button", name="Add").click()
     item = block.locator("li.bijdrage.haal", has_text="Terwijl Bram weg was")
-    expect(item).to_have_count(1, timeout=LIVE)
+    expect(item).to_have_count(1, timeout=LONG)
     return item.get_attribute("id").removeprefix("bijdrage-")
 
 
@@ -203,6 +208,6 @@ def test_an_opened_form_stays_open_when_its_long_list_arrives_in_pieces(long_kaa
     form = open_edit(page_a, ids[0])
     form.get_by_label("Text", exact=True).fill("Anna's wijziging bovenaan")
     form.get_by_role("button", name="Save").click()
-    expect(bijdrage_text(page_b, ids[0])).to_have_text("Anna's wijziging bovenaan", timeout=LIVE)
+    expect(bijdrage_text(page_b, ids[0])).to_have_text("Anna's wijziging bovenaan", timeout=LONG)
     expect(page_b.locator(f"#edit-bijdrage-{ids[-1]}")).to_have_attribute("open", "")
     expect(page_b.locator(f"#form-bijdrage-{ids[-1]}")).to_be_visible()
