@@ -27,6 +27,7 @@ from sessions.consumers import BELL_GRACE
 from sessions.models import Bijdrage, KaartEvent
 from tests.faults.helpers import Daphne, Page, RedisServer, TcpProxy, database_url, server_env
 from tests.kaart_helpers import make_kaarten
+from tests.page_model import PageModel
 
 
 def _missing() -> str | None:
@@ -395,3 +396,155 @@ async def test_the_database_refusing_connections_fails_edits_cleanly(harness, ka
     assert f"Na de storing {n} zz" in texts
     await assert_log_consistent(kaarten.tafel_a)
     await close_all(anna)
+
+
+class RealBrowser:
+    """A page (tests/page_model.py) on a real socket to one of the servers; a socket that
+    closes is reopened later by the schedule, to whichever server is up."""
+
+    def __init__(self, kaarten, name: str):
+        self.kaarten, self.name = kaarten, name
+        self.model = None
+        self.ws = None
+        self.frames: asyncio.Queue[str] = asyncio.Queue()
+        self.drop = 0
+
+    async def open(self, port: int) -> None:
+        from websockets.asyncio.client import connect
+
+        if self.model is None:
+            self.model = PageModel(await db(_page_html)(self.kaarten, self.name), self.tafel)
+        self.ws = await connect(
+            f"ws://127.0.0.1:{port}/ws/tafels/{self.tafel}/",
+            origin=f"http://127.0.0.1:{port}",
+            additional_headers={
+                "Cookie": f"sessionid={self.kaarten.people[self.name]}",
+                "Accept-Language": "en",
+            },
+            compression=None,
+            max_size=None,
+            ping_interval=None,
+            open_timeout=20,
+        )
+        asyncio.get_running_loop().create_task(self._read(self.ws))
+        for body in list(self.model.inflight.values()):  # kaart.js on a new socket
+            await self.send(body)
+
+    @property
+    def tafel(self) -> int:
+        return self.kaarten.tafel_a.pk
+
+    async def _read(self, ws) -> None:
+        with contextlib.suppress(Exception):
+            async for frame in ws:
+                await self.frames.put(frame)
+        if self.ws is ws:
+            self.ws = None
+
+    async def send(self, body: str) -> None:
+        if self.ws is not None:
+            with contextlib.suppress(Exception):
+                await self.ws.send(body)
+
+    async def heartbeat(self) -> None:
+        for body in list(self.model.inflight.values()):
+            await self.send(body)
+        await self.send(self.model.ping())
+
+    async def pump(self) -> None:
+        while not self.frames.empty():
+            frame = self.frames.get_nowait()
+            if self.drop > 0:
+                self.drop -= 1
+                continue
+            for answer in self.model.apply(frame):
+                await self.send(answer)
+
+    async def close(self) -> None:
+        ws, self.ws = self.ws, None
+        if ws is not None:
+            await ws.close()
+
+
+def _page_html(kaarten, name: str) -> str:
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["sessionid"] = kaarten.people[name]
+    return client.get(kaarten.tafel_a.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize("seed", range(2))
+async def test_pages_converge_while_a_web_process_is_killed_and_restarted(harness, kaarten, seed):
+    """Issue 13's convergence with real processes: four pages on two daphnes edit while
+    frames to some are lost, and one process is killed with SIGKILL halfway and started again;
+    in the end every page equals a fresh page load, and every accepted change is in the log."""
+    import random
+
+    rng = random.Random(seed)
+    a, b = await harness.daphnes_up("a", "b")
+    up = {a.name: a, b.name: b}
+    browsers = [RealBrowser(kaarten, name) for name in ("anna", "bram", "cor", "facilitator")]
+    for n, browser in enumerate(browsers):
+        await browser.open((a if n % 2 else b).port)
+    partijen = [kaarten.politie, kaarten.gemeente, kaarten.omgevingsdienst]
+    for step in range(40):
+        if step == 15:
+            a.kill9()  # half the pages lose their socket mid-sessie
+            del up["a"]
+        if step == 25:
+            (again,) = await harness.daphnes_up("a2")
+            up["a2"] = again
+        browser = rng.choice(browsers)
+        roll = rng.random()
+        if browser.ws is None:
+            await browser.open(rng.choice(list(up.values())).port)
+        elif roll < 0.6:
+            await browser.send(
+                browser.model.change(
+                    action="bijdrage_add",
+                    partij=rng.choice(partijen).pk,
+                    soort=rng.choice(["haal", "breng"]),
+                    tekst=f"{browser.name} {step}",
+                    gewicht=1,
+                )
+            )
+        elif roll < 0.8:
+            browser.drop = rng.randint(1, 3)
+        else:
+            await browser.heartbeat()
+        await asyncio.sleep(0.05)
+        for other in browsers:
+            await other.pump()
+
+    for browser in browsers:
+        browser.drop = 0
+        if browser.ws is None:
+            await browser.open(rng.choice(list(up.values())).port)
+    for _round in range(20):
+        for browser in browsers:
+            await browser.heartbeat()
+        await asyncio.sleep(0.3)
+        for browser in browsers:
+            await browser.pump()
+        _texts, events = await kaart_truth(kaarten.tafel_a)
+        last = events[-1].seq if events else 0
+        if all(x.model.seq == last and not x.model.inflight for x in browsers):
+            break
+    await assert_log_consistent(kaarten.tafel_a)
+    nonces = [e.data.get("nonce") for e in events]
+    for browser in browsers:
+        assert not browser.model.inflight, f"{browser.name}: changes without an answer"
+        fresh = PageModel(await db(_page_html)(kaarten, browser.name), browser.tafel)
+        for region in ("kaart-partijen", "kaart-koppelingen", "kaart-inzicht", "kaart-seq"):
+            mine, truth = browser.model.region(region), fresh.region(region)
+            if mine != truth:  # pragma: no cover - the message says where they part
+                at = next(i for i, (x, y) in enumerate(zip(mine, truth)) if x != y)
+                raise AssertionError(
+                    f"{browser.name}'s {region} differs at {at}: "
+                    f"{mine[max(0, at - 100) : at + 300]!r} != {truth[max(0, at - 100) : at + 300]!r}"
+                )
+        for nonce in browser.model.acked:
+            assert nonces.count(nonce) == 1
+    for browser in browsers:
+        await browser.close()
