@@ -539,7 +539,7 @@ async def test_pages_converge_while_a_web_process_is_killed_and_restarted(harnes
         for region in ("kaart-partijen", "kaart-koppelingen", "kaart-inzicht", "kaart-seq"):
             mine, truth = browser.model.region(region), fresh.region(region)
             if mine != truth:  # pragma: no cover - the message says where they part
-                at = next(i for i, (x, y) in enumerate(zip(mine, truth)) if x != y)
+                at = len(os.path.commonprefix([mine, truth]))
                 raise AssertionError(
                     f"{browser.name}'s {region} differs at {at}: "
                     f"{mine[max(0, at - 100) : at + 300]!r} != {truth[max(0, at - 100) : at + 300]!r}"
