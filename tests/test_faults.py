@@ -540,9 +540,9 @@ async def test_pages_converge_while_a_web_process_is_killed_and_restarted(harnes
             mine, truth = browser.model.region(region), fresh.region(region)
             if mine != truth:  # pragma: no cover - the message says where they part
                 at = len(os.path.commonprefix([mine, truth]))
+                near = slice(max(0, at - 100), at + 300)
                 raise AssertionError(
-                    f"{browser.name}'s {region} differs at {at}: "
-                    f"{mine[max(0, at - 100) : at + 300]!r} != {truth[max(0, at - 100) : at + 300]!r}"
+                    f"{browser.name}'s {region} differs at {at}: {mine[near]!r} != {truth[near]!r}"
                 )
         for nonce in browser.model.acked:
             assert nonces.count(nonce) == 1
