@@ -259,6 +259,37 @@ def test_back_online_after_edits_on_both_sides_a_participant_sees_the_others(
     assert_same_document(page_a)
 
 
+def test_a_connection_that_went_dead_is_replaced_and_the_page_catches_up(
+    join_link, new_context, live_url
+):
+    """Anna's connection goes dead without closing (her laptop slept, her phone moved to
+    another network): within 30 s her page notices, opens a new socket and shows what Bram
+    did meanwhile, without a reload."""
+    from urllib.parse import urlsplit
+
+    from tests.faults.helpers import TcpProxy
+
+    server = urlsplit(live_url)
+    proxy = TcpProxy(server.hostname, server.port).up()
+    try:
+        context_a, context_b = new_context(), new_context()
+        via_proxy = join_link.replace(f":{server.port}/", f":{proxy.port}/")
+        page_a = join(context_a, via_proxy, "Anna de Vries", "Politie")
+        page_b = join(context_b, join_link, "Bram Jansen", "Gemeente")
+        expect_connected(page_a)
+        expect_connected(page_b)
+        mark_document(page_a)
+        proxy.kill_paths()
+        add_haal(page_b, "Gemeente", "Terwijl Anna's verbinding dood was")
+        expect(haal(page_a, "Gemeente", "Terwijl Anna's verbinding dood was")).to_be_visible(
+            timeout=30_000
+        )
+        expect_connected(page_a)
+        assert_same_document(page_a)
+    finally:
+        proxy.down()
+
+
 def test_without_websockets_the_kaart_works_over_http(join_link, new_context):
     context_a, context_b = new_context(), new_context()
     context_a.add_init_script(BLOCK_WEBSOCKETS)

@@ -200,6 +200,7 @@ class TcpProxy:
         # Frozen: what arrives is dropped and nothing is closed, as on a network path that went
         # dead under an open connection (a phone that changed network, a laptop asleep).
         self.frozen = False
+        self._dead: set[socket.socket] = set()
 
     def up(self) -> TcpProxy:
         listener = socket.socket()
@@ -225,6 +226,12 @@ class TcpProxy:
                 conn.shutdown(socket.SHUT_RDWR)
             conn.close()
 
+    def kill_paths(self) -> None:
+        """The connections open now go dead (nothing passes, nothing closes); new ones work,
+        as when a phone moves to another network."""
+        with self._lock:
+            self._dead |= self._conns
+
     def _accept(self, listener: socket.socket) -> None:
         while True:
             try:
@@ -249,7 +256,7 @@ class TcpProxy:
     def _pump(self, src: socket.socket, dst: socket.socket) -> None:
         try:
             while data := src.recv(65536):
-                if not self.frozen:
+                if not self.frozen and src not in self._dead:
                     dst.sendall(data)
         except OSError:
             pass
