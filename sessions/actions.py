@@ -38,21 +38,10 @@ class Outcome:
     nonce: str = ""  # the message's own id, returned in the answer
 
 
-# Text that cannot be stored or sent: NUL, which PostgreSQL refuses, and lone surrogates, which
-# neither UTF-8 nor PostgreSQL take. JSON's "\u0000" and "\ud800" decode to them (json.loads
-# pairs the other surrogates into one character).
-_INVALID_TEXT = re.compile("[\x00\ud800-\udfff]")
-
-
-def is_valid_text(text: str) -> bool:
-    """Whether `text` can be stored and sent."""
-    return _INVALID_TEXT.search(text) is None
-
-
 def check_text(data: QueryDict) -> None:
     """Refuse a message with invalid text in any field name or value."""
     for key, values in data.lists():
-        if not is_valid_text(key) or not all(is_valid_text(value) for value in values):
+        if not services.is_valid_text(key) or not all(map(services.is_valid_text, values)):
             raise BadMessage(_("This message contains invalid text."))
 
 
@@ -66,7 +55,7 @@ def to_querydict(payload: Any) -> QueryDict:
     for key, value in payload.items():
         if key == "HEADERS":
             continue
-        if not is_valid_text(key):  # the values are checked by perform()
+        if not services.is_valid_text(key):  # the values are checked by perform()
             raise BadMessage(_("This message contains invalid text."))
         values = value if isinstance(value, list) else [value]
         if len(values) > MAX_FIELDS:

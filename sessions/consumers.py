@@ -227,7 +227,7 @@ class KaartConsumer(CountedConsumer):
         if not isinstance(item, str) or len(item) > 100:
             await self.send_error(gettext_lazy("Unknown item."))
             return
-        if not actions.is_valid_text(item):
+        if not services.is_valid_text(item):
             await self.send_error(gettext_lazy("This message contains invalid text."))
             return
         await database_sync_to_async(services.presence_touch)(

@@ -6,6 +6,7 @@ Views and consumers call these functions and nothing else to change data.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +79,17 @@ class Actor:
 
 
 SYSTEM = Actor()
+
+
+# Text that cannot be stored or sent: NUL, which PostgreSQL refuses, and lone surrogates, which
+# neither UTF-8 nor PostgreSQL take. JSON's "\u0000" and "\ud800" decode to them (json.loads
+# pairs the other surrogates into one character).
+_INVALID_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def is_valid_text(text: str) -> bool:
+    """Whether `text` can be stored and sent."""
+    return _INVALID_TEXT.search(text) is None
 
 
 def _clean_text(value: str, *, field: str, required: bool = True, max_length: int = 0) -> str:

@@ -39,11 +39,10 @@ MAX_ITEMS = 5000  # bijdragen, koppelingen, vervolgstappen and perspectieven of 
 # A JSON string, as json.loads reads it: quotes, and anything escaped.
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_A_BRACKET = re.compile(rb"[^\[\]{}]+")
+
+
 # Text PostgreSQL cannot store: NUL, and surrogates without their pair (json.loads pairs the
 # others, so any surrogate left in a parsed string is a lone one).
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
 @functools.cache
 def schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -106,7 +105,7 @@ def _check_storable(document: Any) -> None:
     while stack:
         value = stack.pop()
         if isinstance(value, str):
-            if _UNSTORABLE.search(value):
+            if not services.is_valid_text(value):
                 raise ValidationError(
                     _(
                         "This file contains characters that cannot be stored "
