@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup
@@ -30,6 +31,20 @@ class Kaarten:
     people: dict  # name -> session key
     facilitator: object
     coordinator: object
+
+
+def redis_channel_layer(url: str) -> dict:
+    """CHANNEL_LAYERS for the layer production uses (halenbrengen/settings.py), under a prefix
+    of this test's own."""
+    return {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": url, "socket_timeout": 10}],
+                "prefix": f"test-{uuid.uuid4().hex[:8]}",
+            },
+        }
+    }
 
 
 def participant_session(deelnemer) -> str:

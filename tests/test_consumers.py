@@ -7,7 +7,6 @@ import datetime
 import json
 import os
 import threading
-import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -17,7 +16,7 @@ from halenbrengen.asgi import application
 from sessions import actions, services
 from sessions.models import Bijdrage, KaartEvent
 from tests import factories
-from tests.kaart_helpers import Socket, make_kaarten, regions
+from tests.kaart_helpers import Socket, make_kaarten, redis_channel_layer, regions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,15 +28,7 @@ def channel_layer(request, settings):
         if not url:
             pytest.skip("REDIS_URL is not set: the Redis channel layer runs in CI")
         # The layer production uses (halenbrengen/settings.py), under a prefix of its own.
-        settings.CHANNEL_LAYERS = {
-            "default": {
-                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                "CONFIG": {
-                    "hosts": [{"address": url, "socket_timeout": 10}],
-                    "prefix": f"test-{uuid.uuid4().hex[:8]}",
-                },
-            }
-        }
+        settings.CHANNEL_LAYERS = redis_channel_layer(url)
     else:
         settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     return request.param

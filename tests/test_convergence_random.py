@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -23,7 +22,7 @@ from django.test import Client
 
 from halenbrengen.asgi import application
 from sessions.models import KaartEvent
-from tests.kaart_helpers import make_kaarten
+from tests.kaart_helpers import make_kaarten, redis_channel_layer
 from tests.page_model import PageModel, canonical
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -49,15 +48,7 @@ def channel_layer(settings):
     in the embedded default (the suite runs both)."""
     url = os.environ.get("REDIS_URL")
     if url:
-        settings.CHANNEL_LAYERS = {
-            "default": {
-                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                "CONFIG": {
-                    "hosts": [{"address": url, "socket_timeout": 10}],
-                    "prefix": f"test-{uuid.uuid4().hex[:8]}",
-                },
-            }
-        }
+        settings.CHANNEL_LAYERS = redis_channel_layer(url)
         return "redis"
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     return "memory"
