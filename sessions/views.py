@@ -204,15 +204,24 @@ def _deelnemer_of(sessie: Sessie, deelnemer_id: int):
     return deelnemer
 
 
+def _optional_whole(data, key: str, *, high: int, refusal: str) -> int | None:
+    """An optional whole number from 1 to `high` in a control's form; `refusal` otherwise."""
+    if not data.get(key):
+        return None
+    value = _whole(data, key, low=1, high=high)
+    if value is None:
+        raise ValidationError(refusal)
+    return value
+
+
 def _new_link(sessie, data, actor):
-    expires = None
-    if data.get("hours"):
-        hours = _whole(data, "hours", low=1, high=MAX_LINK_HOURS)
-        if hours is None:
-            raise ValidationError(
-                _("A new link is valid for 1 to %(max)d hours.") % {"max": MAX_LINK_HOURS}
-            )
-        expires = timezone.now() + datetime.timedelta(hours=hours)
+    hours = _optional_whole(
+        data,
+        "hours",
+        high=MAX_LINK_HOURS,
+        refusal=_("A new link is valid for 1 to %(max)d hours.") % {"max": MAX_LINK_HOURS},
+    )
+    expires = timezone.now() + datetime.timedelta(hours=hours) if hours else None
     services.sessie_regenerate_link(sessie=sessie, expires_at=expires)
     return _("A new join link has been made; the old one no longer works.")
 
@@ -225,15 +234,13 @@ def _move(sessie, data, actor):
 
 
 def _timer_reset(sessie, data, actor):
-    seconds = None
-    if data.get("minutes"):
-        minutes = _whole(data, "minutes", low=1, high=MAX_TIMER_MINUTES)
-        if minutes is None:
-            raise ValidationError(
-                _("The timer runs between 1 and %(max)d minutes.") % {"max": MAX_TIMER_MINUTES}
-            )
-        seconds = minutes * 60
-    services.timer_reset(sessie=sessie, seconds=seconds)
+    minutes = _optional_whole(
+        data,
+        "minutes",
+        high=MAX_TIMER_MINUTES,
+        refusal=_("The timer runs between 1 and %(max)d minutes.") % {"max": MAX_TIMER_MINUTES},
+    )
+    services.timer_reset(sessie=sessie, seconds=minutes * 60 if minutes else None)
     return ""
 
 
