@@ -138,9 +138,9 @@ def _estimate(kaart: Kaart, region: str) -> int:
     elif region == "partijen":
         texts = [b.tekst for block in kaart.aan_tafel for b in [*block.halen, *block.brengen]]
     elif region == "koppelingen":
-        texts = [k.haal.tekst[:120] + k.breng.tekst[:120] for k in kaart.koppelingen]
+        texts = [_text_of(k) for k in kaart.koppelingen]
     elif region == "vervolgstappen":
-        texts = [stap.title for stap in kaart.vervolgstappen]
+        texts = [_text_of(stap) for stap in kaart.vervolgstappen]
     else:
         return 0
     return sum(ITEM_BYTES + len(text) for text in texts)
@@ -177,8 +177,30 @@ def _items_of(ctx: dict[str, Any], blocks) -> list[str]:
     return pieces
 
 
+def _text_of(item: Any) -> str:
+    if hasattr(item, "tekst"):
+        return item.tekst
+    if hasattr(item, "haal"):
+        return item.haal.tekst[:120] + item.breng.tekst[:120]
+    return item.title
+
+
 def _more(ctx: dict[str, Any], list_id: str, kind: str, items: list) -> list[str]:
-    """These items, appended to list `list_id`, in as few pieces as fit in FRAME_BYTES."""
+    """These items, appended to list `list_id`, in pieces that fit in FRAME_BYTES: cut by their
+    estimated size (ITEM_BYTES and their text), so that each is rendered once."""
+    pieces, chunk, size = [], [], 0
+    for item in items:
+        item_size = ITEM_BYTES + len(_text_of(item).encode())
+        if chunk and size + item_size > FRAME_BYTES * 3 // 4:
+            pieces += _rendered(ctx, list_id, kind, chunk)
+            chunk, size = [], 0
+        chunk.append(item)
+        size += item_size
+    return pieces + _rendered(ctx, list_id, kind, chunk)
+
+
+def _rendered(ctx: dict[str, Any], list_id: str, kind: str, items: list) -> list[str]:
+    """One piece of items; halved should the estimate have been short."""
     if not items:
         return []
     html = render_to_string(
@@ -187,7 +209,7 @@ def _more(ctx: dict[str, Any], list_id: str, kind: str, items: list) -> list[str
     if _size(html) <= FRAME_BYTES or len(items) == 1:
         return [html]
     half = len(items) // 2
-    return _more(ctx, list_id, kind, items[:half]) + _more(ctx, list_id, kind, items[half:])
+    return _rendered(ctx, list_id, kind, items[:half]) + _rendered(ctx, list_id, kind, items[half:])
 
 
 def frames(pieces: Iterable[str], limit: int = FRAME_BYTES) -> list[str]:
