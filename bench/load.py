@@ -195,6 +195,9 @@ def app_env(args, prefix: str) -> dict[str, str]:
             "PYTHONUNBUFFERED": "1",
         }
     )
+    if args.tracemalloc:
+        Path(args.tracemalloc).mkdir(parents=True, exist_ok=True)
+        env["HB_TRACEMALLOC_DIR"] = str(Path(args.tracemalloc).resolve())
     return env
 
 
@@ -575,11 +578,16 @@ def run_phase(mode, tafels, ports, args, pids: list[int], profile: str | None = 
     return merged, usage
 
 
-async def churn(tafels: list[dict], ports: list[int], rounds: int, pids: list[int]) -> Stats:
+async def churn(
+    tafels: list[dict], ports: list[int], rounds: int, pids: list[int], trace: str | None = None
+) -> Stats:
     """Connect every client (waiting for its card), close them all; `rounds` times. Prints
     the servers' RSS after each round: growth that keeps rising per round is a leak, growth
-    that settles is caches and pools warming up."""
+    that settles is caches and pools warming up. With `trace` (the servers run with
+    HB_TRACEMALLOC_DIR), the first server writes a snapshot after the warm-up round and after
+    the last, and what grew between them is printed."""
     stats = Stats()
+    warm_up = min(5, rounds)
     for number in range(1, rounds + 1):
         engine = Engine("app", tafels, ports, 1.0)
         await engine.connect_all()
@@ -588,7 +596,49 @@ async def churn(tafels: list[dict], ports: list[int], rounds: int, pids: list[in
         await asyncio.sleep(1)
         rss = [round(rss_mb(pid), 1) for pid in pids]
         print(f"churn: round={number} errors={engine.stats.errors} rss_mb={rss}", flush=True)
+        if trace and number in (warm_up, rounds):
+            await asyncio.sleep(2)
+            take_snapshot(pids[0], Path(trace), 1 if number == warm_up else 2)
+    if trace and rounds > warm_up:
+        report_growth(Path(trace), rounds - warm_up, len(tafels) * len(tafels[0]["clients"]))
     return stats
+
+
+def take_snapshot(pid: int, directory: Path, number: int) -> None:
+    os.kill(pid, signal.SIGUSR2)
+    deadline = time.monotonic() + 300
+    while not (directory / f"types-{number}.json").exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError("the server wrote no tracemalloc snapshot")
+        time.sleep(0.5)
+
+
+def report_growth(directory: Path, rounds: int, clients: int) -> None:
+    """What grew in the server between the two snapshots: allocation sites and object types."""
+    import tracemalloc
+
+    connects = rounds * clients
+    if (directory / "snapshot-2.bin").exists():
+        first = tracemalloc.Snapshot.load(str(directory / "snapshot-1.bin"))
+        last = tracemalloc.Snapshot.load(str(directory / "snapshot-2.bin"))
+        grown = last.compare_to(first, "traceback")
+        total = sum(stat.size_diff for stat in grown)
+        print(f"trace: {connects} connects, traced memory {total / 1024:+.0f} kB", flush=True)
+        for stat in grown[:8]:
+            print(
+                f"trace: {stat.size_diff / 1024:+.0f} kB {stat.count_diff:+d} blocks "
+                f"({stat.size_diff / connects:+.0f} B per connect)",
+                flush=True,
+            )
+            for line in stat.traceback.format()[-12:]:
+                print(f"trace:    {line}", flush=True)
+    before = json.loads((directory / "types-1.json").read_text())
+    after = json.loads((directory / "types-2.json").read_text())
+    growth = sorted(
+        ((after.get(name, 0) - before.get(name, 0), name) for name in after), reverse=True
+    )
+    for count, name in growth[:15]:
+        print(f"trace: objects {name}: {before.get(name, 0)} -> {after[name]} ({count:+d})")
 
 
 # Figures -----------------------------------------------------------------------------------
@@ -665,6 +715,12 @@ def main() -> None:
     )
     parser.add_argument("--keep-logs", action="store_true", help="keep the daphne logs")
     parser.add_argument(
+        "--tracemalloc",
+        metavar="DIR",
+        help="with --churn: trace the first server's allocations and print what grew after "
+        "the warm-up (snapshots in DIR)",
+    )
+    parser.add_argument(
         "--profile",
         metavar="FILE",
         help="py-spy the first daphne process during the edit phase "
@@ -708,7 +764,9 @@ def main() -> None:
                 print(f"  sample: {sample}", flush=True)
             if args.churn:
                 before = [rss_mb(pid) for pid in servers.pids]
-                churned = asyncio.run(churn(tafels, servers.ports, args.churn, servers.pids))
+                churned = asyncio.run(
+                    churn(tafels, servers.ports, args.churn, servers.pids, args.tracemalloc)
+                )
                 time.sleep(3)
                 after = [rss_mb(pid) for pid in servers.pids]
                 print(

@@ -28,8 +28,15 @@ Everything else is daphne's own command line:
 (tests/test_server.py runs it as a real process.)
 """
 
+import collections
+import gc
+import json
 import logging
+import os
+import signal
 import socket
+import tracemalloc
+from pathlib import Path
 
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
@@ -95,5 +102,29 @@ class HalenBrengenCommandLine(CommandLineInterface):
         self.parser.set_defaults(ping_interval=PING_INTERVAL, ping_timeout=PING_TIMEOUT)
 
 
+def trace_memory_on_signal(directory: str) -> None:
+    """For the churn soak (bench/load.py --tracemalloc): trace allocations (HB_TRACEMALLOC_FRAMES
+    deep; 0 traces nothing), and on SIGUSR2 write a count of live objects per type and a
+    tracemalloc snapshot into `directory`."""
+    frames = int(os.environ.get("HB_TRACEMALLOC_FRAMES", "4"))
+    if frames:
+        tracemalloc.start(frames)
+    taken = 0
+
+    def dump(signum, frame):
+        nonlocal taken
+        taken += 1
+        gc.collect()
+        target = Path(directory)
+        if tracemalloc.is_tracing():
+            tracemalloc.take_snapshot().dump(str(target / f"snapshot-{taken}.bin"))
+        counts = collections.Counter(type(thing).__qualname__ for thing in gc.get_objects())
+        (target / f"types-{taken}.json").write_text(json.dumps(dict(counts.most_common(400))))
+
+    signal.signal(signal.SIGUSR2, dump)
+
+
 if __name__ == "__main__":
+    if os.environ.get("HB_TRACEMALLOC_DIR"):
+        trace_memory_on_signal(os.environ["HB_TRACEMALLOC_DIR"])
     HalenBrengenCommandLine.entrypoint()

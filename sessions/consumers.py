@@ -21,7 +21,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sessions import access, actions, broadcast, fragments, pushcache, selectors, services
+from sessions import (
+    access,
+    actions,
+    broadcast,
+    fragments,
+    layer,
+    pushcache,
+    selectors,
+    services,
+)
 from sessions.framegate import FrameGate
 from sessions.models import KaartEvent, Tafel
 
@@ -86,14 +95,20 @@ def _language(scope: dict[str, Any]) -> str:
 
 class CountedConsumer(AsyncWebsocketConsumer):
     """A websocket consumer whose incoming frames are counted as they arrive, not as it gets
-    to them (sessions/framegate.py): HB_WS_MESSAGES_PER_10S per connection."""
+    to them (sessions/framegate.py): HB_WS_MESSAGES_PER_10S per connection, and that gives
+    its channel back to the channel layer when it ends (sessions/layer.py)."""
 
     async def __call__(self, scope, receive, send):
         gate = FrameGate(
             receive, send, limit=settings.HB_WS_MESSAGES_PER_10S, refused=self.frames_refused
         )
         async with gate:
-            await super().__call__(scope, gate.receive, gate.send)
+            try:
+                await super().__call__(scope, gate.receive, gate.send)
+            finally:
+                await layer.release(
+                    getattr(self, "channel_layer", None), getattr(self, "channel_name", None)
+                )
 
     async def frames_refused(self, final: bool) -> None:
         """Frames arrive too fast and are dropped unread; `final`: far too fast, so the

@@ -511,3 +511,29 @@ async def test_undo_takes_back_ones_own_last_change_only(kaarten):
     assert "Van Anna" not in message
     assert await sync_to_async(Bijdrage.objects.count)() == 0
     await close_all(sockets)
+
+
+async def test_a_socket_that_leaves_as_a_push_arrives_leaves_nothing_in_the_channel_layer(
+    kaarten, channel_layer
+):
+    """Every socket that leaves gives back its channel, also when a push for it arrived in the
+    same instant as its close. channels_redis's pub/sub layer forgets a channel only when its
+    receive is cancelled while waiting (django/channels_redis#276); a push that had just
+    arrived left the channel, its queue and its Redis subscription behind for good: the
+    server grew with every such close (bench/README.md, churn soak)."""
+    if channel_layer != "redis":
+        pytest.skip("the in-memory layer keeps no per-channel state to leak")
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()._get_layer()
+    anna = Socket(kaarten.tafel_a.pk, kaarten.people["anna"])
+    await anna.open()
+    await anna.drain()
+    (channel,) = list(layer.channels)
+    # The push and the close arrive together: both of the consumer's waits end at once.
+    layer.channels[channel].put_nowait(
+        get_channel_layer().serialize({"type": "presence.changed", "tafel": kaarten.tafel_a.pk})
+    )
+    await anna.close()
+    assert layer.channels == {}
+    assert layer.groups == {}
