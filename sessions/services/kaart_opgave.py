@@ -1,0 +1,108 @@
+"""The opgave as a tafel writes it on its kaart: its texts and partijen found missing, and
+their undo."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from sessions import broadcast
+from sessions.models import (
+    OpgaveVersie,
+    Partij,
+    Tafel,
+)
+from sessions.services.changes import NothingToUndo, _lock, _record
+from sessions.services.common import SYSTEM, Actor, _clean_text
+from sessions.services.opgaven import opgave_text_set, partij_add
+
+
+def kaart_opgave_text_set(
+    *, tafel: Tafel, veld: str, tekst: str, expected_version: int, actor: Actor = SYSTEM
+) -> OpgaveVersie:
+    """Edit the opgave's formulering, ambitie or verbindende vraag from a kaart (a new version)."""
+    with transaction.atomic():
+        _lock(tafel)
+        opgave = tafel.sessie.opgave
+        previous = opgave.versies.filter(veld=veld).order_by("-nummer").first()
+        versie = opgave_text_set(
+            opgave=opgave,
+            veld=veld,
+            tekst=tekst,
+            expected_version=expected_version,
+            sessie=tafel.sessie,
+            actor=actor,
+        )
+        _record(
+            tafel=tafel,
+            kind="opgave_text_set",
+            data={
+                "veld": veld,
+                "nummer": versie.nummer,
+                "before": previous.tekst if previous else "",
+            },
+            actor=actor,
+        )
+        sessie_id = tafel.sessie_id
+        transaction.on_commit(lambda: broadcast.sessie_changed(sessie_id=sessie_id, kind="opgave"))
+    return versie
+
+
+def kaart_partij_add_missing(
+    *, tafel: Tafel, name: str, toelichting: str = "", actor: Actor = SYSTEM
+) -> Partij:
+    """A participant notes a partij that is missing from the table (status ontbreekt)."""
+    with transaction.atomic():
+        _lock(tafel)
+        partij = partij_add(
+            opgave=tafel.sessie.opgave,
+            name=name,
+            status=Partij.Status.ONTBREEKT,
+            toelichting=_clean_text(
+                toelichting, field="toelichting", required=False, max_length=500
+            ),
+        )
+        _record(tafel=tafel, kind="partij_added", data={"id": partij.pk}, actor=actor)
+        sessie_id = tafel.sessie_id
+        transaction.on_commit(
+            lambda: broadcast.sessie_changed(sessie_id=sessie_id, kind="partijen")
+        )
+    return partij
+
+
+def _undo_opgave_text_set(tafel: Tafel, data: dict, actor: Actor) -> dict:
+    opgave = tafel.sessie.opgave
+    latest = opgave.versies.filter(veld=data["veld"]).aggregate(n=Max("nummer"))["n"]
+    if latest != data["nummer"]:
+        raise NothingToUndo(_("Someone else changed this since; it cannot be undone."))
+    OpgaveVersie.objects.create(
+        opgave=opgave,
+        veld=data["veld"],
+        nummer=latest + 1,
+        tekst=data["before"],
+        sessie=tafel.sessie,
+        author_name=actor.name,
+        author_user=actor.user,
+        author_deelnemer=actor.deelnemer,
+    )
+    sessie_id = tafel.sessie_id
+    transaction.on_commit(lambda: broadcast.sessie_changed(sessie_id=sessie_id, kind="opgave"))
+    return {"veld": data["veld"]}
+
+
+def _undo_partij_added(tafel: Tafel, data: dict, actor: Actor) -> dict:
+    partij = Partij.objects.filter(pk=data["id"], opgave_id=tafel.sessie.opgave_id).first()
+    if partij is None:
+        raise NothingToUndo(_("This item was deleted in the meantime."))
+    if (
+        partij.deelnemers.exists()
+        or partij.bijdragen.exists()
+        or partij.vervolgstappen_eigenaar.exists()
+        or partij.vervolgstappen.exists()
+    ):
+        raise NothingToUndo(_("This partij is in use now; it cannot be undone."))
+    partij.delete()
+    sessie_id = tafel.sessie_id
+    transaction.on_commit(lambda: broadcast.sessie_changed(sessie_id=sessie_id, kind="partijen"))
+    return {}

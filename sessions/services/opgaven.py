@@ -1,0 +1,127 @@
+"""The opgave, its versioned texts and its partijen."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from sessions import broadcast
+from sessions.models import (
+    Opgave,
+    OpgaveVersie,
+    Partij,
+    Sessie,
+    Team,
+)
+from sessions.services.common import SYSTEM, Actor, StaleEdit, _clean_text
+
+
+def opgave_create(
+    *,
+    team: Team,
+    title: str,
+    formulering: str = "",
+    ambitie: str = "",
+    verbindende_vraag: str = "",
+    actor: Actor = SYSTEM,
+) -> Opgave:
+    title = _clean_text(title, field="title", max_length=200)
+    with transaction.atomic():
+        opgave = Opgave.objects.create(team=team, title=title)
+        texts = {
+            OpgaveVersie.Veld.FORMULERING: formulering,
+            OpgaveVersie.Veld.AMBITIE: ambitie,
+            OpgaveVersie.Veld.VERBINDENDE_VRAAG: verbindende_vraag,
+        }
+        for veld, tekst in texts.items():
+            if tekst.strip():
+                opgave_text_set(opgave=opgave, veld=veld, tekst=tekst, actor=actor)
+    return opgave
+
+
+def opgave_text_set(
+    *,
+    opgave: Opgave,
+    veld: str,
+    tekst: str,
+    expected_version: int | None = None,
+    sessie: Sessie | None = None,
+    actor: Actor = SYSTEM,
+) -> OpgaveVersie:
+    """Write a new version of one of the opgave's texts; refuse an edit of an older version."""
+    if veld not in OpgaveVersie.Veld.values:
+        raise ValidationError({"veld": _("Unknown field.")}, code="invalid")
+    tekst = _clean_text(tekst, field=veld, required=False)
+    with transaction.atomic():
+        Opgave.objects.select_for_update().filter(pk=opgave.pk).first()
+        previous = opgave.versies.filter(veld=veld).order_by("-nummer").first()
+        latest = previous.nummer if previous else 0
+        if expected_version is not None and expected_version != latest:
+            raise StaleEdit(
+                current_version=latest, current={"text": previous.tekst if previous else ""}
+            )
+        return OpgaveVersie.objects.create(
+            opgave=opgave,
+            veld=veld,
+            nummer=latest + 1,
+            tekst=tekst,
+            sessie=sessie,
+            author_name=actor.name,
+            author_user=actor.user,
+            author_deelnemer=actor.deelnemer,
+        )
+
+
+def partij_add(
+    *,
+    opgave: Opgave,
+    name: str,
+    wereld: str = Partij.Wereld.PUBLIEK,
+    status: str = Partij.Status.AAN_TAFEL,
+    toelichting: str = "",
+) -> Partij:
+    name = _clean_text(name, field="name", max_length=200)
+    if wereld not in Partij.Wereld.values:
+        raise ValidationError({"wereld": _("Unknown world.")}, code="invalid")
+    if status not in Partij.Status.values:
+        raise ValidationError({"status": _("Unknown status.")}, code="invalid")
+    if opgave.partijen.filter(name__iexact=name).exists():
+        raise ValidationError(
+            {"name": _("This opgave already has a partij with this name.")}, code="unique"
+        )
+    return Partij.objects.create(
+        opgave=opgave, name=name, wereld=wereld, status=status, toelichting=toelichting.strip()
+    )
+
+
+def opgave_update(*, opgave: Opgave, title: str) -> Opgave:
+    opgave.title = _clean_text(title, field="title", max_length=200)
+    opgave.save(update_fields=["title"])
+    return opgave
+
+
+def partij_update(
+    *, partij: Partij, name: str, wereld: str, status: str, toelichting: str = ""
+) -> Partij:
+    name = _clean_text(name, field="name", max_length=200)
+    if wereld not in Partij.Wereld.values:
+        raise ValidationError({"wereld": _("Unknown world.")}, code="invalid")
+    if status not in Partij.Status.values:
+        raise ValidationError({"status": _("Unknown status.")}, code="invalid")
+    if partij.opgave.partijen.filter(name__iexact=name).exclude(pk=partij.pk).exists():
+        raise ValidationError(
+            {"name": _("This opgave already has a partij with this name.")}, code="unique"
+        )
+    partij.name, partij.wereld, partij.status = name, wereld, status
+    partij.toelichting = _clean_text(
+        toelichting, field="toelichting", required=False, max_length=500
+    )
+    partij.save(update_fields=["name", "wereld", "status", "toelichting"])
+    for sessie_id in partij.opgave.sessies.values_list("pk", flat=True):
+        transaction.on_commit(
+            lambda sessie_id=sessie_id: broadcast.sessie_changed(
+                sessie_id=sessie_id, kind="partijen"
+            )
+        )
+    return partij
