@@ -409,17 +409,9 @@ class KaartConsumer(CountedConsumer):
             return html
 
     async def sessie_changed(self, event: dict[str, Any]) -> None:
-        kind = event.get("kind")
-        if kind == "opgave":
-            regions = ["opgave"]
-        elif kind == "partijen":
-            regions = ["partijen", "ontbrekend", "koppelingen", "vervolgstappen", "inzicht"]
-        elif kind == "timer":
-            regions = ["stap"]
-        elif kind == "deelnemers":
-            return  # someone joined the sessie: nothing on this kaart changes
-        else:  # step, state, lock, tafels, access: what may be seen or done may have changed
-            regions = None
+        regions = fragments.regions_for_sessie_change(event.get("kind", ""))
+        if regions == []:
+            return
         frames, seq, allowed = await self._render(regions)
         if not allowed:
             await self.close(code=CLOSE_NO_ACCESS)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from sessions import lockout, ratelimit
-from sessions.models import Bijdrage, OpgaveVersie, Partij, Sessie, Team
+from sessions.models import GEWICHTEN, URGENTIES, Bijdrage, OpgaveVersie, Partij, Sessie, Team
 
 
 def wait_message(seconds: int) -> str:
@@ -112,17 +112,21 @@ def kaart_text_field(label, *, required=True) -> forms.CharField:
     )
 
 
+def gewicht_field() -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=_("Weight"),
+        choices=[(w, str(w)) for w in GEWICHTEN],
+        coerce=int,
+        required=False,
+        empty_value=GEWICHTEN[0],
+    )
+
+
 class BijdrageAddForm(forms.Form):
     partij = forms.IntegerField(widget=forms.HiddenInput)
     soort = forms.ChoiceField(choices=Bijdrage.Soort.choices, widget=forms.HiddenInput)
     tekst = kaart_text_field(_("Text"))
-    gewicht = forms.TypedChoiceField(
-        label=_("Weight"),
-        choices=[(1, "1"), (2, "2"), (3, "3")],
-        coerce=int,
-        required=False,
-        empty_value=1,
-    )
+    gewicht = gewicht_field()
     breng_soort = forms.ChoiceField(
         label=_("Kind"), choices=[("", "—"), *Bijdrage.BrengSoort.choices], required=False
     )
@@ -136,13 +140,7 @@ class BijdrageEditForm(forms.Form):
     id = forms.IntegerField(widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput)
     tekst = kaart_text_field(_("Text"))
-    gewicht = forms.TypedChoiceField(
-        label=_("Weight"),
-        choices=[(1, "1"), (2, "2"), (3, "3")],
-        coerce=int,
-        required=False,
-        empty_value=1,
-    )
+    gewicht = gewicht_field()
     breng_soort = forms.ChoiceField(
         label=_("Kind"), choices=[("", "—"), *Bijdrage.BrengSoort.choices], required=False
     )
@@ -169,7 +167,7 @@ class PerspectiefForm(forms.Form):
     tekst = kaart_text_field(_("How does your partij see the opgave?"), required=False)
     urgentie = forms.TypedChoiceField(
         label=_("Urgency (1 = low, 5 = very high)"),
-        choices=[("", "—"), *[(i, str(i)) for i in range(1, 6)]],
+        choices=[("", "—"), *[(u, str(u)) for u in URGENTIES]],
         coerce=int,
         empty_value=None,
         required=False,

@@ -11,9 +11,9 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from sessions.access import Access
+from sessions.kinds import SPECS, Change
 from sessions.selectors import Kaart
 
 KAART_TEMPLATE = "sessions/kaart.html"
@@ -42,28 +42,15 @@ FULL_CARD = (
     "seq",
 )
 
-# Which regions a change of each kind touches ("partij" = the block of data["partij"],
-# "bijdragen" = its halen and brengen only, which look the same from every partij).
+# Which regions a change of each kind touches (sessions/kinds.py).
 EVENT_REGIONS: dict[str, tuple[str, ...]] = {
-    "bijdrage_added": ("bijdragen", "koppelingen", "inzicht"),
-    "bijdrage_edited": ("bijdragen", "koppelingen", "inzicht"),
-    "bijdrage_deleted": ("bijdragen", "koppelingen", "inzicht"),
-    "bijdrage_moved": ("bijdragen", "koppelingen", "inzicht"),
-    "perspectief_set": ("partij",),
-    "perspectieven_revealed": ("partijen",),
-    "koppeling_added": ("koppelingen", "inzicht"),
-    "koppeling_deleted": ("koppelingen", "inzicht"),
-    "vervolgstap_added": ("vervolgstappen", "inzicht"),
-    "vervolgstap_edited": ("vervolgstappen", "inzicht"),
-    "vervolgstap_deleted": ("vervolgstappen", "inzicht"),
-    "opgave_text_set": ("opgave",),
-    "partij_added": ("partijen", "ontbrekend", "koppelingen", "vervolgstappen", "inzicht"),
+    kind: spec.regions for kind, spec in SPECS.items() if kind != Change.UNDONE
 }
 
 
 def regions_for_event(kind: str, data: dict[str, Any]) -> list[str]:
     """The regions to push after an event; an undo touches what the undone change touched."""
-    if kind == "undone":
+    if kind == Change.UNDONE:
         return regions_for_event(data.get("kind", ""), data)
     regions = []
     for region in EVENT_REGIONS.get(kind, FULL_CARD):
@@ -72,6 +59,23 @@ def regions_for_event(kind: str, data: dict[str, Any]) -> list[str]:
         else:
             regions.append(region)
     return [*regions, "seq"]
+
+
+# Which regions of a kaart a change of its sessie touches (broadcast.sessie_changed); a kind
+# not here (step, state, lock, tafels, access) may change what may be seen or done: the whole
+# card, with access looked at afresh.
+SESSIE_REGIONS: dict[str, tuple[str, ...]] = {
+    "opgave": ("opgave",),
+    "partijen": SPECS[Change.PARTIJ_ADDED].regions,
+    "timer": ("stap",),
+    "deelnemers": (),  # someone joined the sessie: nothing on a kaart changes
+}
+
+
+def regions_for_sessie_change(kind: str) -> list[str] | None:
+    """The regions to push after a change of the sessie; None: the whole card."""
+    regions = SESSIE_REGIONS.get(kind)
+    return None if regions is None else list(regions)
 
 
 def context(kaart: Kaart, access: Access) -> dict[str, Any]:
@@ -269,19 +273,4 @@ def render_announcement(actor_name: str, kind: str) -> str:
     return render_to_string("sessions/includes/announce.html", {"actor": actor_name, "what": what})
 
 
-ANNOUNCEMENTS = {
-    "bijdrage_added": gettext_lazy("added a bijdrage"),
-    "bijdrage_edited": gettext_lazy("edited a bijdrage"),
-    "bijdrage_deleted": gettext_lazy("deleted a bijdrage"),
-    "bijdrage_moved": gettext_lazy("moved a bijdrage"),
-    "perspectief_set": gettext_lazy("wrote a perspectief"),
-    "perspectieven_revealed": gettext_lazy("revealed the perspectieven"),
-    "koppeling_added": gettext_lazy("added a koppeling"),
-    "koppeling_deleted": gettext_lazy("removed a koppeling"),
-    "vervolgstap_added": gettext_lazy("added a vervolgstap"),
-    "vervolgstap_edited": gettext_lazy("edited a vervolgstap"),
-    "vervolgstap_deleted": gettext_lazy("deleted a vervolgstap"),
-    "opgave_text_set": gettext_lazy("changed the opgave's wording"),
-    "partij_added": gettext_lazy("noted a missing partij"),
-    "undone": gettext_lazy("undid a change"),
-}
+ANNOUNCEMENTS = {kind: spec.announcement for kind, spec in SPECS.items()}

@@ -309,6 +309,12 @@ class Deelnemer(models.Model):
         return f"{self.name} ({self.partij})"
 
 
+# The scales of the kaart, written once: the database's constraints, the forms, the services and
+# the templates take them from here.
+URGENTIES = (1, 2, 3, 4, 5)  # a perspectief's urgency: 1 = low, 5 = very high
+GEWICHTEN = (1, 2, 3)  # a bijdrage's weight
+
+
 class Perspectief(models.Model):
     """A partij's own view of the opgave on a kaart, with its urgency; private until revealed."""
 
@@ -331,7 +337,8 @@ class Perspectief(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tafel", "partij"], name="perspectief_unique_partij"),
             models.CheckConstraint(
-                condition=Q(urgentie__isnull=True) | Q(urgentie__gte=1, urgentie__lte=5),
+                condition=Q(urgentie__isnull=True)
+                | Q(urgentie__gte=URGENTIES[0], urgentie__lte=URGENTIES[-1]),
                 name="perspectief_urgentie_1_5",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="perspectief_version_pos"),
@@ -387,7 +394,8 @@ class Bijdrage(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(soort__in=["haal", "breng"]), name="bijdrage_soort"),
             models.CheckConstraint(
-                condition=Q(gewicht__gte=1, gewicht__lte=3), name="bijdrage_gewicht_1_3"
+                condition=Q(gewicht__gte=GEWICHTEN[0], gewicht__lte=GEWICHTEN[-1]),
+                name="bijdrage_gewicht_1_3",
             ),
             models.CheckConstraint(condition=~Q(tekst=""), name="bijdrage_tekst_not_empty"),
             # A haal has no kind of contribution and no commitment; a breng has both.

@@ -16,6 +16,8 @@ from django.utils.translation import gettext
 
 from sessions.access import Access, may_see
 from sessions.models import (
+    GEWICHTEN,
+    URGENTIES,
     Bijdrage,
     Deelnemer,
     Koppeling,
@@ -88,6 +90,14 @@ class Kaart:
     @property
     def toezeggingen(self) -> list[tuple[str, str]]:
         return Bijdrage.Toezegging.choices
+
+    @property
+    def gewichten(self) -> tuple[int, ...]:
+        return GEWICHTEN
+
+    @property
+    def urgenties(self) -> tuple[int, ...]:
+        return URGENTIES
 
     @property
     def halen(self) -> list[Bijdrage]:

@@ -9,7 +9,9 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
+from sessions.kinds import Change
 from sessions.models import (
+    GEWICHTEN,
     Bijdrage,
     Deelnemer,
     Koppeling,
@@ -25,6 +27,7 @@ from sessions.services.changes import (
     _lock,
     _record,
     _secret,
+    undoes,
 )
 from sessions.services.common import SYSTEM, Actor, _clean_text
 
@@ -35,7 +38,7 @@ def _bijdrage_fields(
     tekst = _clean_text(tekst, field="tekst")
     if soort not in Bijdrage.Soort.values:
         raise ValidationError({"soort": _("Choose haal or breng.")}, code="invalid")
-    if gewicht not in (1, 2, 3):
+    if gewicht not in GEWICHTEN:
         raise ValidationError({"gewicht": _("The weight is 1, 2 or 3.")}, code="invalid")
     if soort == Bijdrage.Soort.BRENG:
         breng_soort = breng_soort or Bijdrage.BrengSoort.ANDERS
@@ -83,7 +86,7 @@ def bijdrage_add(
         )
         _record(
             tafel=tafel,
-            kind="bijdrage_added",
+            kind=Change.BIJDRAGE_ADDED,
             data={"id": bijdrage.pk, "partij": partij.pk, "version": 1, **_secret(vertrouwelijk)},
             actor=actor,
         )
@@ -116,7 +119,7 @@ def bijdrage_edit(
         bijdrage.save(update_fields=[*fields, "version", "updated_at"])
         _record(
             tafel=tafel,
-            kind="bijdrage_edited",
+            kind=Change.BIJDRAGE_EDITED,
             data={
                 "id": bijdrage.pk,
                 "partij": bijdrage.partij_id,
@@ -161,7 +164,7 @@ def bijdrage_delete(
         bijdrage.delete()
         _record(
             tafel=tafel,
-            kind="bijdrage_deleted",
+            kind=Change.BIJDRAGE_DELETED,
             data={
                 "id": bijdrage_id,
                 "partij": snapshot["partij"],
@@ -186,7 +189,7 @@ def bijdrage_move(
             return bijdrage
         _record(
             tafel=tafel,
-            kind="bijdrage_moved",
+            kind=Change.BIJDRAGE_MOVED,
             data={
                 "id": bijdrage.pk,
                 "partij": bijdrage.partij_id,
@@ -221,6 +224,7 @@ def _swap_with_neighbour(tafel: Tafel, bijdrage: Bijdrage, direction: str, actor
     return True
 
 
+@undoes(Change.BIJDRAGE_ADDED)
 def _undo_bijdrage_added(tafel: Tafel, data: dict, actor: Actor) -> dict:
     bijdrage = Bijdrage.objects.filter(tafel=tafel, pk=data["id"]).first()
     if bijdrage is None:
@@ -229,6 +233,7 @@ def _undo_bijdrage_added(tafel: Tafel, data: dict, actor: Actor) -> dict:
     return {"partij": data["partij"]}
 
 
+@undoes(Change.BIJDRAGE_EDITED)
 def _undo_bijdrage_edited(tafel: Tafel, data: dict, actor: Actor) -> dict:
     bijdrage = Bijdrage.objects.filter(tafel=tafel, pk=data["id"]).first()
     if bijdrage is None:
@@ -240,6 +245,7 @@ def _undo_bijdrage_edited(tafel: Tafel, data: dict, actor: Actor) -> dict:
     return {"partij": data["partij"]}
 
 
+@undoes(Change.BIJDRAGE_DELETED)
 def _undo_bijdrage_deleted(tafel: Tafel, data: dict, actor: Actor) -> dict:
     snapshot = data["snapshot"]
     if not Partij.objects.filter(pk=snapshot["partij"]).exists():
@@ -271,6 +277,7 @@ def _undo_bijdrage_deleted(tafel: Tafel, data: dict, actor: Actor) -> dict:
     return {"partij": snapshot["partij"], "id": bijdrage.pk}
 
 
+@undoes(Change.BIJDRAGE_MOVED)
 def _undo_bijdrage_moved(tafel: Tafel, data: dict, actor: Actor) -> dict:
     bijdrage = Bijdrage.objects.filter(tafel=tafel, pk=data["id"]).first()
     if bijdrage is None:

@@ -7,6 +7,7 @@ serialised and numbered without gaps. The event's data holds what undo needs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from sessions import broadcast
+from sessions.kinds import Change
 from sessions.models import (
     Bijdrage,
     KaartEvent,
@@ -48,9 +50,10 @@ def change_applied(*, tafel: Tafel, nonce: str, before_seq: int | None = None) -
     return events.exists()
 
 
-def _record(*, tafel: Tafel, kind: str, data: dict[str, Any], actor: Actor) -> KaartEvent:
+def _record(*, tafel: Tafel, kind: Change, data: dict[str, Any], actor: Actor) -> KaartEvent:
     """Append an event to the tafel's log (inside the caller's transaction, tafel locked) and
     ring the bell once the transaction commits."""
+    kind = Change(kind).value
     seq = (tafel.events.aggregate(n=Max("seq"))["n"] or 0) + 1
     if actor.nonce:
         # Under the tafel's lock: of two copies of one message, one is applied.
@@ -133,3 +136,18 @@ def _item(model: type, tafel: Tafel, pk: int, actor: Actor) -> Any:
 class NothingToUndo(ValidationError):
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message or _("There is nothing of yours to undo."), code="nothing_to_undo")
+
+
+# How each undoable kind of change is taken back (sessions/kinds.py): registered with
+# @undoes beside the operation, in the item's own module; used by services/undo.py.
+# An undo gets the undone event's data and returns what the "undone" event adds to it.
+Undo = Callable[[Tafel, dict, Actor], dict]
+UNDO: dict[Change, Undo] = {}
+
+
+def undoes(kind: Change) -> Callable[[Undo], Undo]:
+    def register(undo: Undo) -> Undo:
+        UNDO[kind] = undo
+        return undo
+
+    return register

@@ -8,12 +8,13 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from sessions import broadcast
+from sessions.kinds import Change
 from sessions.models import (
     OpgaveVersie,
     Partij,
     Tafel,
 )
-from sessions.services.changes import NothingToUndo, _lock, _record
+from sessions.services.changes import NothingToUndo, _lock, _record, undoes
 from sessions.services.common import SYSTEM, Actor, _clean_text
 from sessions.services.opgaven import opgave_text_set, partij_add
 
@@ -36,7 +37,7 @@ def kaart_opgave_text_set(
         )
         _record(
             tafel=tafel,
-            kind="opgave_text_set",
+            kind=Change.OPGAVE_TEXT_SET,
             data={
                 "veld": veld,
                 "nummer": versie.nummer,
@@ -63,7 +64,7 @@ def kaart_partij_add_missing(
                 toelichting, field="toelichting", required=False, max_length=500
             ),
         )
-        _record(tafel=tafel, kind="partij_added", data={"id": partij.pk}, actor=actor)
+        _record(tafel=tafel, kind=Change.PARTIJ_ADDED, data={"id": partij.pk}, actor=actor)
         sessie_id = tafel.sessie_id
         transaction.on_commit(
             lambda: broadcast.sessie_changed(sessie_id=sessie_id, kind="partijen")
@@ -71,6 +72,7 @@ def kaart_partij_add_missing(
     return partij
 
 
+@undoes(Change.OPGAVE_TEXT_SET)
 def _undo_opgave_text_set(tafel: Tafel, data: dict, actor: Actor) -> dict:
     opgave = tafel.sessie.opgave
     latest = opgave.versies.filter(veld=data["veld"]).aggregate(n=Max("nummer"))["n"]
@@ -91,6 +93,7 @@ def _undo_opgave_text_set(tafel: Tafel, data: dict, actor: Actor) -> dict:
     return {"veld": data["veld"]}
 
 
+@undoes(Change.PARTIJ_ADDED)
 def _undo_partij_added(tafel: Tafel, data: dict, actor: Actor) -> dict:
     partij = Partij.objects.filter(pk=data["id"], opgave_id=tafel.sessie.opgave_id).first()
     if partij is None:

@@ -6,12 +6,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from sessions.kinds import Change
 from sessions.models import (
     Bijdrage,
     Koppeling,
     Tafel,
 )
-from sessions.services.changes import NothingToUndo, _check_room, _item, _lock, _record
+from sessions.services.changes import NothingToUndo, _check_room, _item, _lock, _record, undoes
 from sessions.services.common import SYSTEM, Actor
 
 
@@ -35,7 +36,7 @@ def koppeling_add(*, tafel: Tafel, haal_id: int, breng_id: int, actor: Actor = S
         )
         _record(
             tafel=tafel,
-            kind="koppeling_added",
+            kind=Change.KOPPELING_ADDED,
             data={"id": koppeling.pk, "haal": haal.pk, "breng": breng.pk},
             actor=actor,
         )
@@ -48,9 +49,10 @@ def koppeling_delete(*, tafel: Tafel, koppeling_id: int, actor: Actor = SYSTEM) 
         koppeling = _item(Koppeling, tafel, koppeling_id, actor)
         data = {"id": koppeling.pk, "haal": koppeling.haal_id, "breng": koppeling.breng_id}
         koppeling.delete()
-        _record(tafel=tafel, kind="koppeling_deleted", data=data, actor=actor)
+        _record(tafel=tafel, kind=Change.KOPPELING_DELETED, data=data, actor=actor)
 
 
+@undoes(Change.KOPPELING_ADDED)
 def _undo_koppeling_added(tafel: Tafel, data: dict, actor: Actor) -> dict:
     deleted, _details = Koppeling.objects.filter(tafel=tafel, pk=data["id"]).delete()
     if not deleted:
@@ -58,6 +60,7 @@ def _undo_koppeling_added(tafel: Tafel, data: dict, actor: Actor) -> dict:
     return {}
 
 
+@undoes(Change.KOPPELING_DELETED)
 def _undo_koppeling_deleted(tafel: Tafel, data: dict, actor: Actor) -> dict:
     if tafel.bijdragen.filter(pk__in=[data["haal"], data["breng"]]).count() != 2:
         raise NothingToUndo(_("One of the linked items was deleted in the meantime."))

@@ -6,7 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from sessions.kinds import Change
 from sessions.models import (
+    URGENTIES,
     Partij,
     Perspectief,
     Tafel,
@@ -18,6 +20,7 @@ from sessions.services.changes import (
     _lock,
     _record,
     _secret,
+    undoes,
 )
 from sessions.services.common import SYSTEM, Actor, StaleEdit, _clean_text
 
@@ -37,7 +40,7 @@ def perspectief_set(
     if actor.deelnemer is not None and actor.deelnemer.partij_id != partij.pk:
         raise ValidationError(_("Only the partij itself writes its perspectief."))
     tekst = _clean_text(tekst, field="tekst", required=False)
-    if urgentie is not None and urgentie not in range(1, 6):
+    if urgentie is not None and urgentie not in URGENTIES:
         raise ValidationError({"urgentie": _("Urgency is 1 to 5.")}, code="invalid")
     with transaction.atomic():
         _lock(tafel)
@@ -96,7 +99,7 @@ def perspectief_set(
             )
         _record(
             tafel=tafel,
-            kind="perspectief_set",
+            kind=Change.PERSPECTIEF_SET,
             data={
                 "id": perspectief.pk,
                 "partij": partij.pk,
@@ -115,10 +118,11 @@ def perspectieven_reveal(*, tafel: Tafel, actor: Actor = SYSTEM) -> int:
         _lock(tafel)
         revealed = tafel.perspectieven.filter(revealed=False).update(revealed=True)
         if revealed:
-            _record(tafel=tafel, kind="perspectieven_revealed", data={}, actor=actor)
+            _record(tafel=tafel, kind=Change.PERSPECTIEVEN_REVEALED, data={}, actor=actor)
     return revealed
 
 
+@undoes(Change.PERSPECTIEF_SET)
 def _undo_perspectief_set(tafel: Tafel, data: dict, actor: Actor) -> dict:
     perspectief = Perspectief.objects.filter(tafel=tafel, pk=data["id"]).first()
     if perspectief is None:

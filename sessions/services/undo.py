@@ -1,30 +1,19 @@
-"""Undo of one's own last kaart change, refused when someone else changed the item since."""
+"""Undo of one's own last kaart change, refused when someone else changed the item since.
+
+How each kind is undone is registered beside its operation (services.changes.undoes)."""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from sessions.kinds import Change
 from sessions.models import (
     KaartEvent,
     Tafel,
 )
-from sessions.services.bijdragen import (
-    _undo_bijdrage_added,
-    _undo_bijdrage_deleted,
-    _undo_bijdrage_edited,
-    _undo_bijdrage_moved,
-)
-from sessions.services.changes import NothingToUndo, _lock, _record
+from sessions.services.changes import UNDO, NothingToUndo, _lock, _record
 from sessions.services.common import Actor
-from sessions.services.kaart_opgave import _undo_opgave_text_set, _undo_partij_added
-from sessions.services.koppelingen import _undo_koppeling_added, _undo_koppeling_deleted
-from sessions.services.perspectieven import _undo_perspectief_set
-from sessions.services.vervolgstappen import (
-    _undo_vervolgstap_added,
-    _undo_vervolgstap_deleted,
-    _undo_vervolgstap_edited,
-)
 
 
 def _own_events(tafel: Tafel, actor: Actor):
@@ -43,23 +32,25 @@ def undo_last(*, tafel: Tafel, actor: Actor) -> KaartEvent:
     """
     with transaction.atomic():
         _lock(tafel)
-        undone = {e.data.get("undoes") for e in tafel.events.filter(kind="undone").only("data")}
+        undone = {
+            e.data.get("undoes") for e in tafel.events.filter(kind=Change.UNDONE).only("data")
+        }
         event = next(
             (
                 e
-                for e in _own_events(tafel, actor).exclude(kind="undone").order_by("-seq")
+                for e in _own_events(tafel, actor).exclude(kind=Change.UNDONE).order_by("-seq")
                 if e.seq not in undone
             ),
             None,
         )
-        if event is None or event.kind not in _UNDO:
+        if event is None or event.kind not in UNDO:
             raise NothingToUndo()
         if _touched_by_others_since(tafel, event, actor):
             raise NothingToUndo(_("Someone else changed this since; it cannot be undone."))
-        regions = _UNDO[event.kind](tafel, event.data, actor)
+        regions = UNDO[event.kind](tafel, event.data, actor)
         return _record(
             tafel=tafel,
-            kind="undone",
+            kind=Change.UNDONE,
             data={"undoes": event.seq, "kind": event.kind, "item": _item_key(event), **regions},
             actor=actor,
         )
@@ -78,19 +69,3 @@ def _touched_by_others_since(tafel: Tafel, event: KaartEvent, actor: Actor) -> b
     key = _item_key(event)
     later = tafel.events.filter(seq__gt=event.seq).exclude(pk__in=_own_events(tafel, actor))
     return any(_item_key(other) == key for other in later)
-
-
-_UNDO = {
-    "bijdrage_added": _undo_bijdrage_added,
-    "bijdrage_edited": _undo_bijdrage_edited,
-    "bijdrage_deleted": _undo_bijdrage_deleted,
-    "bijdrage_moved": _undo_bijdrage_moved,
-    "perspectief_set": _undo_perspectief_set,
-    "koppeling_added": _undo_koppeling_added,
-    "koppeling_deleted": _undo_koppeling_deleted,
-    "vervolgstap_added": _undo_vervolgstap_added,
-    "vervolgstap_edited": _undo_vervolgstap_edited,
-    "vervolgstap_deleted": _undo_vervolgstap_deleted,
-    "opgave_text_set": _undo_opgave_text_set,
-    "partij_added": _undo_partij_added,
-}

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from sessions.kinds import Change
 from sessions.models import (
     Partij,
     Tafel,
@@ -22,6 +23,7 @@ from sessions.services.changes import (
     _item,
     _lock,
     _record,
+    undoes,
 )
 from sessions.services.common import SYSTEM, Actor, _clean_text
 
@@ -77,7 +79,10 @@ def vervolgstap_add(
         )
         stap.partijen.set(partij_ids)
         _record(
-            tafel=tafel, kind="vervolgstap_added", data={"id": stap.pk, "version": 1}, actor=actor
+            tafel=tafel,
+            kind=Change.VERVOLGSTAP_ADDED,
+            data={"id": stap.pk, "version": 1},
+            actor=actor,
         )
     return stap
 
@@ -108,7 +113,7 @@ def vervolgstap_edit(
         stap.partijen.set(fields["partijen"])
         _record(
             tafel=tafel,
-            kind="vervolgstap_edited",
+            kind=Change.VERVOLGSTAP_EDITED,
             data={"id": stap.pk, "version": stap.version, "before": before},
             actor=actor,
         )
@@ -130,12 +135,13 @@ def vervolgstap_delete(
         stap.delete()
         _record(
             tafel=tafel,
-            kind="vervolgstap_deleted",
+            kind=Change.VERVOLGSTAP_DELETED,
             data={"id": vervolgstap_id, "snapshot": snapshot},
             actor=actor,
         )
 
 
+@undoes(Change.VERVOLGSTAP_ADDED)
 def _undo_vervolgstap_added(tafel: Tafel, data: dict, actor: Actor) -> dict:
     stap = Vervolgstap.objects.filter(tafel=tafel, pk=data["id"]).first()
     if stap is None:
@@ -150,6 +156,7 @@ def _restore_vervolgstap(stap: Vervolgstap, state: dict) -> None:
     stap.datum = datetime.date.fromisoformat(state["datum"]) if state["datum"] else None
 
 
+@undoes(Change.VERVOLGSTAP_EDITED)
 def _undo_vervolgstap_edited(tafel: Tafel, data: dict, actor: Actor) -> dict:
     stap = Vervolgstap.objects.filter(tafel=tafel, pk=data["id"]).first()
     if stap is None:
@@ -161,6 +168,7 @@ def _undo_vervolgstap_edited(tafel: Tafel, data: dict, actor: Actor) -> dict:
     return {}
 
 
+@undoes(Change.VERVOLGSTAP_DELETED)
 def _undo_vervolgstap_deleted(tafel: Tafel, data: dict, actor: Actor) -> dict:
     snapshot = data["snapshot"]
     same_id = not Vervolgstap.objects.filter(pk=data["id"]).exists()

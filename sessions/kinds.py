@@ -1,0 +1,92 @@
+"""Every kind of kaart change, defined once.
+
+A kaart change is made by an action (a message from the page, sessions/actions.py), applied by
+a service (sessions/services/), logged as an event of one of these kinds, pushed as the regions
+its kind names (sessions/fragments.py), told to screen readers with its announcement, and taken
+back by the undo its service module registers (`services.changes.undoes`). The tables of those
+modules are derived from `SPECS`; tests/test_kinds.py checks that they agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class Change(StrEnum):
+    """The kinds of event in a kaart's log."""
+
+    BIJDRAGE_ADDED = "bijdrage_added"
+    BIJDRAGE_EDITED = "bijdrage_edited"
+    BIJDRAGE_DELETED = "bijdrage_deleted"
+    BIJDRAGE_MOVED = "bijdrage_moved"
+    PERSPECTIEF_SET = "perspectief_set"
+    PERSPECTIEVEN_REVEALED = "perspectieven_revealed"
+    KOPPELING_ADDED = "koppeling_added"
+    KOPPELING_DELETED = "koppeling_deleted"
+    VERVOLGSTAP_ADDED = "vervolgstap_added"
+    VERVOLGSTAP_EDITED = "vervolgstap_edited"
+    VERVOLGSTAP_DELETED = "vervolgstap_deleted"
+    OPGAVE_TEXT_SET = "opgave_text_set"
+    PARTIJ_ADDED = "partij_added"
+    UNDONE = "undone"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a kind of change is.
+
+    action: the page's action that makes it (docs/protocol.md).
+    regions: the kaart's live regions it changes; "partij" is the block of the event's
+        data["partij"], "bijdragen" only that partij's halen and brengen.
+    announcement: what the others' screen readers hear ("Anna added a bijdrage").
+    undoable: whether its author can take it back (then its service registers the undo).
+    """
+
+    action: str
+    regions: tuple[str, ...]
+    announcement: str | Promise
+    undoable: bool = True
+
+
+_ITEMS = ("bijdragen", "koppelingen", "inzicht")
+
+SPECS: dict[Change, Spec] = {
+    Change.BIJDRAGE_ADDED: Spec("bijdrage_add", _ITEMS, _("added a bijdrage")),
+    Change.BIJDRAGE_EDITED: Spec("bijdrage_edit", _ITEMS, _("edited a bijdrage")),
+    Change.BIJDRAGE_DELETED: Spec("bijdrage_delete", _ITEMS, _("deleted a bijdrage")),
+    Change.BIJDRAGE_MOVED: Spec("bijdrage_move", _ITEMS, _("moved a bijdrage")),
+    Change.PERSPECTIEF_SET: Spec("perspectief_set", ("partij",), _("wrote a perspectief")),
+    Change.PERSPECTIEVEN_REVEALED: Spec(
+        "perspectieven_reveal",
+        ("partijen",),
+        _("revealed the perspectieven"),
+        undoable=False,
+    ),
+    Change.KOPPELING_ADDED: Spec(
+        "koppeling_add", ("koppelingen", "inzicht"), _("added a koppeling")
+    ),
+    Change.KOPPELING_DELETED: Spec(
+        "koppeling_delete", ("koppelingen", "inzicht"), _("removed a koppeling")
+    ),
+    Change.VERVOLGSTAP_ADDED: Spec(
+        "vervolgstap_save", ("vervolgstappen", "inzicht"), _("added a vervolgstap")
+    ),
+    Change.VERVOLGSTAP_EDITED: Spec(
+        "vervolgstap_save", ("vervolgstappen", "inzicht"), _("edited a vervolgstap")
+    ),
+    Change.VERVOLGSTAP_DELETED: Spec(
+        "vervolgstap_delete", ("vervolgstappen", "inzicht"), _("deleted a vervolgstap")
+    ),
+    Change.OPGAVE_TEXT_SET: Spec("opgave_text", ("opgave",), _("changed the opgave's wording")),
+    Change.PARTIJ_ADDED: Spec(
+        "partij_missing",
+        ("partijen", "ontbrekend", "koppelingen", "vervolgstappen", "inzicht"),
+        _("noted a missing partij"),
+    ),
+    # An undo changes what the change it takes back changed (fragments.regions_for_event).
+    Change.UNDONE: Spec("undo", (), _("undid a change"), undoable=False),
+}
