@@ -244,6 +244,20 @@ def test_undo_of_perspectief_koppeling_vervolgstap_and_opgave_text(k, anna):
         services.undo_last(tafel=k.tafel_a, actor=anna)
 
 
+def test_undo_takes_back_a_deleted_koppeling_and_then_its_adding(k, anna):
+    """Add a koppeling, delete it, undo twice: it comes back, then it is gone as before."""
+    haal = services.bijdrage_add(tafel=k.tafel_a, partij=k.politie, soort="haal", tekst="h")
+    breng = services.bijdrage_add(tafel=k.tafel_a, partij=k.gemeente, soort="breng", tekst="b")
+    koppeling = services.koppeling_add(
+        tafel=k.tafel_a, haal_id=haal.pk, breng_id=breng.pk, actor=anna
+    )
+    services.koppeling_delete(tafel=k.tafel_a, koppeling_id=koppeling.pk, actor=anna)
+    services.undo_last(tafel=k.tafel_a, actor=anna)
+    assert list(Koppeling.objects.values_list("haal", "breng")) == [(haal.pk, breng.pk)]
+    services.undo_last(tafel=k.tafel_a, actor=anna)
+    assert not Koppeling.objects.exists()
+
+
 def test_undo_is_per_person(k, anna, bram):
     services.bijdrage_add(
         tafel=k.tafel_a, partij=k.politie, soort="haal", tekst="Anna's", actor=anna

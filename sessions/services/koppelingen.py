@@ -54,7 +54,9 @@ def koppeling_delete(*, tafel: Tafel, koppeling_id: int, actor: Actor = SYSTEM) 
 
 @undoes(Change.KOPPELING_ADDED)
 def _undo_koppeling_added(tafel: Tafel, data: dict, actor: Actor) -> dict:
-    deleted, _details = Koppeling.objects.filter(tafel=tafel, pk=data["id"]).delete()
+    # By its ends, which name one koppeling: an undone delete may have given it another id.
+    koppeling = Koppeling.objects.filter(tafel=tafel, haal_id=data["haal"], breng_id=data["breng"])
+    deleted, _details = koppeling.delete()
     if not deleted:
         raise NothingToUndo(_("This item was deleted in the meantime."))
     return {}
@@ -64,5 +66,13 @@ def _undo_koppeling_added(tafel: Tafel, data: dict, actor: Actor) -> dict:
 def _undo_koppeling_deleted(tafel: Tafel, data: dict, actor: Actor) -> dict:
     if tafel.bijdragen.filter(pk__in=[data["haal"], data["breng"]]).count() != 2:
         raise NothingToUndo(_("One of the linked items was deleted in the meantime."))
-    Koppeling.objects.get_or_create(tafel=tafel, haal_id=data["haal"], breng_id=data["breng"])
+    # The same id again (when it is free), so the actor's adding it can be undone next.
+    if not Koppeling.objects.filter(haal_id=data["haal"], breng_id=data["breng"]).exists():
+        same_id = not Koppeling.objects.filter(pk=data["id"]).exists()
+        Koppeling.objects.create(
+            pk=data["id"] if same_id else None,
+            tafel=tafel,
+            haal_id=data["haal"],
+            breng_id=data["breng"],
+        )
     return {}
