@@ -10,11 +10,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from sessions.access import Access
 from sessions.kinds import SPECS, Change
-from sessions.selectors import Kaart
+from sessions.models import Sessie
+from sessions.selectors import Kaart, sessie_room, tafel_overviews
 
 KAART_TEMPLATE = "sessions/kaart.html"
 
@@ -76,6 +78,30 @@ def regions_for_sessie_change(kind: str) -> list[str] | None:
     """The regions to push after a change of the sessie; None: the whole card."""
     regions = SESSIE_REGIONS.get(kind)
     return None if regions is None else list(regions)
+
+
+def audience(region: str, access: Access, language: str, *, private: bool) -> tuple:
+    """Everything a region's HTML depends on besides the kaart: who sees it alike. Sockets of
+    one audience share one render of a push (sessions/pushcache.py). `private`: the person may
+    have vertrouwelijk items of their own on the kaart, so what they see is theirs alone."""
+    if region in ("seq", "announce"):
+        return (language,)
+    deelnemer = access.deelnemer
+    who = (
+        language,
+        access.role,
+        access.can_edit,
+        deelnemer.pk if deelnemer is not None and private else None,
+    )
+    partij_id = deelnemer.partij_id if deelnemer is not None else None
+    if region.startswith("partij:"):
+        # A partij's own people see its perspectief before the reveal, and may write it.
+        return (*who, partij_id == int(region.split(":", 1)[1]))
+    if region == "partijen":
+        return (*who, partij_id)
+    # The rest, a partij's halen and brengen ("bijdragen:<id>") too, look the same from every
+    # partij.
+    return who
 
 
 def context(kaart: Kaart, access: Access) -> dict[str, Any]:
@@ -274,3 +300,36 @@ def render_announcement(actor_name: str, kind: str) -> str:
 
 
 ANNOUNCEMENTS = {kind: spec.announcement for kind, spec in SPECS.items()}
+
+
+# A sessie's room: the control room, the plenary view and the waiting page -------------------
+
+
+def render_room(sessie: Sessie, allowed: Access, *, join_url: str, csrf_token: str) -> str:
+    """The live regions of the sessie's page for this viewer: a participant's waiting page
+    (with the kaart to go to once seated), or the control room's status, tafels and invite."""
+    if allowed.deelnemer is not None:
+        deelnemer = allowed.deelnemer
+        target = reverse("sessions:kaart", args=[deelnemer.tafel_id]) if deelnemer.tafel_id else ""
+        return render_to_string(
+            "sessions/waiting.html#wait",
+            {"sessie": sessie, "deelnemer": deelnemer, "target": target},
+        )
+    context = {
+        **sessie_room(sessie, allowed),
+        "join_url": join_url,
+        # The controls are plain POST forms: they need this browser's CSRF token.
+        "csrf_token": csrf_token,
+    }
+    parts = ["status", "tafels"] + (["invite"] if allowed.can_manage else [])
+    return "".join(render_to_string(f"sessions/sessie.html#{part}", context) for part in parts)
+
+
+def render_tafel_overview(sessie: Sessie, allowed: Access, tafel_id: int) -> str:
+    """One tafel's line in the control room ("" when it is not there for this viewer)."""
+    _tafels, overviews = tafel_overviews(sessie, allowed, [tafel_id])
+    if tafel_id not in overviews:
+        return ""
+    return render_to_string(
+        "sessions/includes/tafel_overview.html", {"overview": overviews[tafel_id]}
+    )

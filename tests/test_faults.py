@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from asgiref.sync import sync_to_async
 
-from sessions.consumers import BELL_GRACE
+from sessions.consumers.kaart import BELL_GRACE
 from sessions.models import Bijdrage, KaartEvent
 from tests.faults.helpers import Daphne, Page, RedisServer, TcpProxy, database_url, server_env
 from tests.kaart_helpers import make_kaarten

@@ -1,20 +1,18 @@
-"""The websocket edge of the live kaart: one socket per open kaart page.
+"""The websocket of one open kaart page: pushes the tafel's kaart and applies the changes the
+page sends.
 
-Protocol, limits and close codes: docs/protocol.md. The consumer is thin: it authorises through
-sessions.access, hands each message to sessions.actions, and renders regions with
-sessions.fragments. Redis only rings the bell; every push is rendered from the database.
-"""
+Protocol, limits and close codes: docs/protocol.md. The consumer authorises through
+sessions.access, hands each message to sessions.actions, and pushes regions rendered by
+sessions.fragments. Redis only rings the bell; every push is rendered from the database."""
 
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 import time
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone, translation
@@ -26,95 +24,26 @@ from sessions import (
     actions,
     broadcast,
     fragments,
-    layer,
     pushcache,
     selectors,
     services,
 )
-from sessions.framegate import FrameGate
+from sessions.consumers import heartbeat
+from sessions.consumers.edge import (
+    CLOSE_NO_ACCESS,
+    CLOSE_TOO_LARGE,
+    CLOSE_TOO_MANY,
+    CountedConsumer,
+    language_of,
+    parse_frame,
+)
 from sessions.models import KaartEvent, Tafel
 
 logger = logging.getLogger(__name__)
 
-# Close codes (4xxx: final, the client does not reconnect).
-CLOSE_NO_ACCESS = 4403
-CLOSE_TOO_LARGE = 4413
-CLOSE_TOO_MANY = 4429
+
 # A bell normally arrives within milliseconds; one missing after this long was lost.
 BELL_GRACE = datetime.timedelta(seconds=3)
-# No message of the protocol is nested deeper than 2; json.loads itself gives up (with a
-# RecursionError) near Python's recursion limit, 1000.
-MAX_JSON_DEPTH = 20
-
-
-def _parse(text: str) -> Any:
-    """A frame's JSON; refused when it is not JSON or nested deeper than MAX_JSON_DEPTH."""
-    try:
-        value = json.loads(text)
-    except RecursionError:  # how json.loads gives up on deep nesting: not a ValueError
-        raise actions.BadMessage(gettext_lazy("This message is nested too deeply.")) from None
-    except ValueError:
-        raise actions.BadMessage(gettext_lazy("This message is not valid JSON.")) from None
-    if _nested_deeper_than(value, MAX_JSON_DEPTH):
-        raise actions.BadMessage(gettext_lazy("This message is nested too deeply."))
-    return value
-
-
-def _nested_deeper_than(value: Any, limit: int) -> bool:
-    """Whether parsed JSON nests lists and objects more than `limit` deep (without recursion)."""
-    level = [value]
-    for _depth in range(limit):
-        level = [
-            child
-            for item in level
-            if isinstance(item, dict | list)
-            for child in (item.values() if isinstance(item, dict) else item)
-        ]
-        if not level:
-            return False
-    return any(isinstance(item, dict | list) for item in level)
-
-
-def _language(scope: dict[str, Any]) -> str:
-    """The language of the person's pages: their language cookie, else Accept-Language."""
-    from django.utils.translation import trans_real
-
-    supported = dict(settings.LANGUAGES)
-    code = scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
-    if code in supported:
-        return code
-    headers = dict(scope.get("headers") or [])
-    accept = headers.get(b"accept-language", b"").decode("latin-1")
-    for lang, _q in trans_real.parse_accept_lang_header(accept):
-        try:
-            return trans_real.get_supported_language_variant(lang)
-        except LookupError:
-            continue
-    return settings.LANGUAGE_CODE
-
-
-class CountedConsumer(AsyncWebsocketConsumer):
-    """A websocket consumer whose incoming frames are counted as they arrive, not as it gets
-    to them (sessions/framegate.py): HB_WS_MESSAGES_PER_10S per connection, and that gives
-    its channel back to the channel layer when it ends (sessions/layer.py)."""
-
-    async def __call__(self, scope, receive, send):
-        gate = FrameGate(
-            receive, send, limit=settings.HB_WS_MESSAGES_PER_10S, refused=self.frames_refused
-        )
-        async with gate:
-            try:
-                await super().__call__(scope, gate.receive, gate.send)
-            finally:
-                await layer.release(
-                    getattr(self, "channel_layer", None), getattr(self, "channel_name", None)
-                )
-
-    async def frames_refused(self, final: bool) -> None:
-        """Frames arrive too fast and are dropped unread; `final`: far too fast, so the
-        socket is closed (the gate passes nothing on any more either way)."""
-        if final:
-            await self.close(code=CLOSE_TOO_MANY)
 
 
 class KaartConsumer(CountedConsumer):
@@ -122,7 +51,7 @@ class KaartConsumer(CountedConsumer):
 
     async def connect(self) -> None:
         self.tafel_id = int(self.scope["url_route"]["kwargs"]["tafel_id"])
-        self.language = _language(self.scope)
+        self.language = language_of(self.scope)
         self.last_seq = 0
         self.groups_joined: list[str] = []
         # What this person may see and do, refreshed by every whole card, sessie change and
@@ -169,7 +98,7 @@ class KaartConsumer(CountedConsumer):
             await self.close(code=CLOSE_TOO_LARGE)
             return
         try:
-            payload = _parse(text_data or "")
+            payload = parse_frame(text_data or "")
         except actions.BadMessage as refusal:
             await self.send_error(refusal.args[0])
             return
@@ -207,17 +136,11 @@ class KaartConsumer(CountedConsumer):
         except DatabaseError:
             logger.warning("heartbeat without database on tafel %s", self.tafel_id)
             return  # the next heartbeat tries again; the socket stays
-        if (
-            not isinstance(seq, int)
-            or isinstance(seq, bool)
-            or seq > self.last_seq  # the page knows more than this socket sent it
-            or seq < self.page_has  # sent before the last heartbeat and still not there
-            or overdue  # a change this socket was never sent, older than a bell takes
+        if heartbeat.heartbeat_wants_whole_card(
+            page_seq=seq, sent=self.last_seq, page_had=self.page_has, overdue=overdue
         ):
             await self.send_full()
         else:
-            # Up to date, or its bells are still on their way (under load the queue can be
-            # longer than a heartbeat): the whole card then would only make the queue longer.
             await self.send(text_data=self._pong(self.last_seq))
         # What was sent up to now has arrived by the next heartbeat; what is sent after this
         # one may still be on its way when the page sends it.
@@ -325,13 +248,13 @@ class KaartConsumer(CountedConsumer):
 
     async def kaart_changed(self, event: dict[str, Any]) -> None:
         self.last_bell = time.monotonic()
-        if event["seq"] <= self.last_seq:
-            return  # already sent, in a full card
+        if heartbeat.already_sent(event["seq"], self.last_seq):
+            return
         if event["data"].get("vertrouwelijk") and self.access.role != "facilitator":
             self.private = True  # it may be this person's own: render for them alone
         try:
-            if event["seq"] > self.last_seq + 1:
-                await self.send_full()  # a bell was lost: send the truth
+            if heartbeat.bell_missed(event["seq"], self.last_seq):
+                await self.send_full()
                 return
             regions = fragments.regions_for_event(event["kind"], event["data"])
             # Others' changes are announced; one's own was confirmed with the ack.
@@ -352,25 +275,7 @@ class KaartConsumer(CountedConsumer):
         await self.send_frames(fragments.frames(piece for region in pieces for piece in region))
 
     def _audience(self, region: str) -> tuple:
-        """Everything a region's HTML depends on besides the kaart: who sees it alike."""
-        if region in ("seq", "announce"):
-            return (self.language,)
-        allowed, deelnemer = self.access, self.access.deelnemer
-        who = (
-            self.language,
-            allowed.role,
-            allowed.can_edit,
-            deelnemer.pk if deelnemer is not None and self.private else None,
-        )
-        partij_id = deelnemer.partij_id if deelnemer is not None else None
-        if region.startswith("partij:"):
-            # A partij's own people see its perspectief before the reveal, and may write it.
-            return (*who, partij_id == int(region.split(":", 1)[1]))
-        if region == "partijen":
-            return (*who, partij_id)
-        # The rest, a partij's halen and brengen ("bijdragen:<id>") too, look the same from
-        # every partij.
-        return who
+        return fragments.audience(region, self.access, self.language, private=self.private)
 
     async def presence_changed(self, event: dict[str, Any]) -> None:
         try:
@@ -477,121 +382,3 @@ def _has_vertrouwelijk(kaart: selectors.Kaart) -> bool:
     their own)."""
     items = [*kaart.halen, *kaart.brengen, *(b.perspectief for b in kaart.blocks)]
     return any(item is not None and item.vertrouwelijk for item in items)
-
-
-class SessieConsumer(CountedConsumer):
-    """The control room, plenary view and waiting page of a sessie follow it live."""
-
-    async def connect(self) -> None:
-        self.sessie_id = int(self.scope["url_route"]["kwargs"]["sessie_id"])
-        self.language = _language(self.scope)
-        self.groups_joined: list[str] = []
-        await self.accept()
-        allowed = await self._access()
-        if not allowed.can_view:
-            await self.close(code=CLOSE_NO_ACCESS)
-            return
-        groups = [broadcast.sessie_group(self.sessie_id)]
-        if allowed.role in ("facilitator", "coordinator"):
-            groups.append(broadcast.watch_group(self.sessie_id))
-        for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
-            self.groups_joined.append(group)
-        await self.send_room()
-
-    async def disconnect(self, code: int) -> None:
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
-
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
-        """This socket only listens; the controls are plain forms. A ping gets the room again."""
-        if text_data and len(text_data) <= 1024 and '"ping"' in text_data:
-            await self.send_room()
-
-    async def sessie_changed(self, event: dict[str, Any]) -> None:
-        await self.send_room()
-
-    async def tafel_activity(self, event: dict[str, Any]) -> None:
-        html = await self._render_tafel(event["tafel_id"])
-        if html:
-            await self.send(text_data=html)
-
-    async def send_room(self) -> None:
-        html = await self._render_room()
-        if html is None:
-            await self.close(code=CLOSE_NO_ACCESS)
-            return
-        await self.send(text_data=html)
-
-    @database_sync_to_async
-    def _access(self) -> access.Access:
-        from sessions.models import Sessie
-
-        sessie = Sessie.objects.select_related("opgave").filter(pk=self.sessie_id).first()
-        if sessie is None:
-            return access.NO_ACCESS
-        return access.sessie_access(self.scope.get("user"), self.scope.get("session"), sessie)
-
-    def _join_url(self, sessie) -> str:
-        headers = dict(self.scope.get("headers") or [])
-        host = headers.get(b"host", b"localhost").decode("latin-1")
-        scheme = "https" if self.scope.get("scheme") in ("wss", "https") else "http"
-        return f"{scheme}://{host}{sessie.get_join_path()}"
-
-    @database_sync_to_async
-    def _render_room(self) -> str | None:
-        from django.template.loader import render_to_string
-        from django.urls import reverse
-
-        from sessions.models import Sessie
-
-        with translation.override(self.language):
-            sessie = Sessie.objects.select_related("opgave__team").filter(pk=self.sessie_id).first()
-            if sessie is None:
-                return None
-            allowed = access.sessie_access(
-                self.scope.get("user"), self.scope.get("session"), sessie
-            )
-            if not allowed.can_view:
-                return None
-            if allowed.deelnemer is not None:
-                deelnemer = allowed.deelnemer
-                target = (
-                    reverse("sessions:kaart", args=[deelnemer.tafel_id])
-                    if deelnemer.tafel_id
-                    else ""
-                )
-                return render_to_string(
-                    "sessions/waiting.html#wait",
-                    {"sessie": sessie, "deelnemer": deelnemer, "target": target},
-                )
-            context = {
-                **selectors.sessie_room(sessie, allowed),
-                "join_url": self._join_url(sessie),
-                # The controls are plain POST forms: they need this browser's CSRF token.
-                "csrf_token": self.scope.get("cookies", {}).get(settings.CSRF_COOKIE_NAME, ""),
-            }
-            parts = ["status", "tafels"] + (["invite"] if allowed.can_manage else [])
-            return "".join(
-                render_to_string(f"sessions/sessie.html#{part}", context) for part in parts
-            )
-
-    @database_sync_to_async
-    def _render_tafel(self, tafel_id: int) -> str:
-        from django.template.loader import render_to_string
-
-        from sessions.models import Sessie
-
-        with translation.override(self.language):
-            sessie = Sessie.objects.select_related("opgave").filter(pk=self.sessie_id).first()
-            if sessie is None:
-                return ""
-            allowed = access.opgave_access(self.scope.get("user"), sessie.opgave)
-            if not allowed.can_view:
-                return ""
-            _tafels, overviews = selectors.tafel_overviews(sessie, allowed, [tafel_id])
-            if tafel_id not in overviews:
-                return ""
-            return render_to_string(
-                "sessions/includes/tafel_overview.html", {"overview": overviews[tafel_id]}
-            )
