@@ -1,6 +1,7 @@
 """The actions on a kaart, shared by the websocket consumer and the HTTP fallback.
 
-Each action validates its message with a Django form, checks the person may do it, and calls one
+A message is checked (well-formed, storable text, this tafel, may edit, not applied before),
+then its action's form (sessions/kaart_forms.py) validates it and applies it through one
 service. The outcome says what to tell the sender; what to tell everyone is the service's
 broadcast.
 """
@@ -8,7 +9,6 @@ broadcast.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,10 +17,10 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
-from sessions import forms as kaart_forms
 from sessions import services
 from sessions.access import Access
-from sessions.models import Partij, Tafel
+from sessions.kaart_forms import ACTIONS
+from sessions.models import Tafel
 
 MAX_FIELDS = 40
 
@@ -103,9 +103,8 @@ def perform(data: QueryDict, *, tafel: Tafel, access: Access, actor: services.Ac
 
 
 def _perform(data: QueryDict, *, tafel: Tafel, access: Access, actor: services.Actor) -> Outcome:
-    action = data.get("action", "")
-    handler = ACTIONS.get(action)
-    if handler is None:
+    form_class = ACTIONS.get(data.get("action", ""))
+    if form_class is None:
         raise BadMessage(_("Unknown action."))
     tafel_field = data.get("tafel")
     if tafel_field is not None and tafel_field != str(tafel.pk):
@@ -114,7 +113,6 @@ def _perform(data: QueryDict, *, tafel: Tafel, access: Access, actor: services.A
         return Outcome(ok=False, message=_("This kaart is read-only for you now."))
     if services.change_applied(tafel=tafel, nonce=actor.nonce):
         return Outcome(ok=True)
-    form_class, apply = handler
     form = form_class(data)
     if not form.is_valid():
         return Outcome(
@@ -123,7 +121,7 @@ def _perform(data: QueryDict, *, tafel: Tafel, access: Access, actor: services.A
             errors={k: [str(e) for e in v] for k, v in form.errors.items()},
         )
     try:
-        apply(form.cleaned_data, tafel=tafel, access=access, actor=actor)
+        form.apply(tafel=tafel, access=access, actor=actor)
     except services.AlreadyApplied:
         return Outcome(ok=True)
     except services.StaleEdit as stale:
@@ -144,145 +142,3 @@ def _field_errors(form: forms.Form) -> list[str]:
         for error in errors:
             messages.append(f"{label}: {error}" if label else str(error))
     return messages
-
-
-def _partij(tafel: Tafel, partij_id: int) -> Partij:
-    partij = Partij.objects.filter(pk=partij_id, opgave_id=tafel.sessie.opgave_id).first()
-    if partij is None:
-        raise ValidationError(_("Unknown partij."))
-    return partij
-
-
-def _bijdrage_add(data, *, tafel, access, actor):
-    services.bijdrage_add(
-        tafel=tafel,
-        partij=_partij(tafel, data["partij"]),
-        soort=data["soort"],
-        tekst=data["tekst"],
-        gewicht=data["gewicht"],
-        breng_soort=data["breng_soort"],
-        toezegging=data["toezegging"],
-        vertrouwelijk=data["vertrouwelijk"],
-        actor=actor,
-    )
-
-
-def _bijdrage_edit(data, *, tafel, access, actor):
-    services.bijdrage_edit(
-        tafel=tafel,
-        bijdrage_id=data["id"],
-        expected_version=data["version"],
-        tekst=data["tekst"],
-        gewicht=data["gewicht"],
-        breng_soort=data["breng_soort"],
-        toezegging=data["toezegging"],
-        actor=actor,
-    )
-
-
-def _bijdrage_delete(data, *, tafel, access, actor):
-    services.bijdrage_delete(
-        tafel=tafel, bijdrage_id=data["id"], expected_version=data["version"], actor=actor
-    )
-
-
-def _bijdrage_move(data, *, tafel, access, actor):
-    services.bijdrage_move(
-        tafel=tafel, bijdrage_id=data["id"], direction=data["direction"], actor=actor
-    )
-
-
-def _perspectief_set(data, *, tafel, access, actor):
-    services.perspectief_set(
-        tafel=tafel,
-        partij=_partij(tafel, data["partij"]),
-        tekst=data["tekst"],
-        urgentie=data["urgentie"],
-        vertrouwelijk=data["vertrouwelijk"],
-        expected_version=data["version"],
-        actor=actor,
-    )
-
-
-def _perspectieven_reveal(data, *, tafel, access, actor):
-    if access.role != "facilitator":
-        raise ValidationError(_("Only the facilitator reveals the perspectieven."))
-    services.perspectieven_reveal(tafel=tafel, actor=actor)
-
-
-def _koppeling_add(data, *, tafel, access, actor):
-    services.koppeling_add(tafel=tafel, haal_id=data["haal"], breng_id=data["breng"], actor=actor)
-
-
-def _koppeling_delete(data, *, tafel, access, actor):
-    services.koppeling_delete(tafel=tafel, koppeling_id=data["id"], actor=actor)
-
-
-def _vervolgstap_save(data, *, tafel, access, actor):
-    if data["id"]:
-        services.vervolgstap_edit(
-            tafel=tafel,
-            vervolgstap_id=data["id"],
-            expected_version=data["version"],
-            title=data["title"],
-            eigenaar_id=data["eigenaar"],
-            partij_ids=data["partijen"],
-            datum=data["datum"],
-            actor=actor,
-        )
-    else:
-        services.vervolgstap_add(
-            tafel=tafel,
-            title=data["title"],
-            eigenaar=_partij(tafel, data["eigenaar"]),
-            partijen=[_partij(tafel, pk) for pk in data["partijen"]],
-            datum=data["datum"],
-            actor=actor,
-        )
-
-
-def _vervolgstap_delete(data, *, tafel, access, actor):
-    services.vervolgstap_delete(
-        tafel=tafel, vervolgstap_id=data["id"], expected_version=data["version"], actor=actor
-    )
-
-
-def _opgave_text(data, *, tafel, access, actor):
-    services.kaart_opgave_text_set(
-        tafel=tafel,
-        veld=data["veld"],
-        tekst=data["tekst"],
-        expected_version=data["version"],
-        actor=actor,
-    )
-
-
-def _partij_missing(data, *, tafel, access, actor):
-    services.kaart_partij_add_missing(
-        tafel=tafel, name=data["name"], toelichting=data["toelichting"], actor=actor
-    )
-
-
-def _undo(data, *, tafel, access, actor):
-    services.undo_last(tafel=tafel, actor=actor)
-
-
-class NoFieldsForm(forms.Form):
-    pass
-
-
-ACTIONS: dict[str, tuple[type[forms.Form], Callable[..., None]]] = {
-    "bijdrage_add": (kaart_forms.BijdrageAddForm, _bijdrage_add),
-    "bijdrage_edit": (kaart_forms.BijdrageEditForm, _bijdrage_edit),
-    "bijdrage_delete": (kaart_forms.ItemForm, _bijdrage_delete),
-    "bijdrage_move": (kaart_forms.BijdrageMoveForm, _bijdrage_move),
-    "perspectief_set": (kaart_forms.PerspectiefForm, _perspectief_set),
-    "perspectieven_reveal": (NoFieldsForm, _perspectieven_reveal),
-    "koppeling_add": (kaart_forms.KoppelingAddForm, _koppeling_add),
-    "koppeling_delete": (kaart_forms.ItemForm, _koppeling_delete),
-    "vervolgstap_save": (kaart_forms.VervolgstapForm, _vervolgstap_save),
-    "vervolgstap_delete": (kaart_forms.ItemForm, _vervolgstap_delete),
-    "opgave_text": (kaart_forms.OpgaveTextForm, _opgave_text),
-    "partij_missing": (kaart_forms.MissingPartijForm, _partij_missing),
-    "undo": (NoFieldsForm, _undo),
-}

@@ -1,7 +1,6 @@
 import math
 
 from django import forms
-from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -9,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from sessions import lockout, ratelimit
-from sessions.models import GEWICHTEN, URGENTIES, Bijdrage, OpgaveVersie, Partij, Sessie, Team
+from sessions.models import Partij, Sessie, Team
 
 
 def wait_message(seconds: int) -> str:
@@ -97,119 +96,6 @@ class JoinForm(forms.Form):
                 "partij", _("Choose your partij, or type its name if it is not in the list.")
             )
         return cleaned
-
-
-# The live kaart: one form per action, used by the HTTP view and the websocket consumer alike.
-
-
-def kaart_text_field(label, *, required=True) -> forms.CharField:
-    """A text of the kaart, limited by settings.HB_MAX_TEXT_LENGTH (an error, never truncated)."""
-    return forms.CharField(
-        label=label,
-        required=required,
-        max_length=settings.HB_MAX_TEXT_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
-def gewicht_field() -> forms.TypedChoiceField:
-    return forms.TypedChoiceField(
-        label=_("Weight"),
-        choices=[(w, str(w)) for w in GEWICHTEN],
-        coerce=int,
-        required=False,
-        empty_value=GEWICHTEN[0],
-    )
-
-
-class BijdrageAddForm(forms.Form):
-    partij = forms.IntegerField(widget=forms.HiddenInput)
-    soort = forms.ChoiceField(choices=Bijdrage.Soort.choices, widget=forms.HiddenInput)
-    tekst = kaart_text_field(_("Text"))
-    gewicht = gewicht_field()
-    breng_soort = forms.ChoiceField(
-        label=_("Kind"), choices=[("", "—"), *Bijdrage.BrengSoort.choices], required=False
-    )
-    toezegging = forms.ChoiceField(
-        label=_("Commitment"), choices=[("", "—"), *Bijdrage.Toezegging.choices], required=False
-    )
-    vertrouwelijk = forms.BooleanField(required=False)
-
-
-class BijdrageEditForm(forms.Form):
-    id = forms.IntegerField(widget=forms.HiddenInput)
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    tekst = kaart_text_field(_("Text"))
-    gewicht = gewicht_field()
-    breng_soort = forms.ChoiceField(
-        label=_("Kind"), choices=[("", "—"), *Bijdrage.BrengSoort.choices], required=False
-    )
-    toezegging = forms.ChoiceField(
-        label=_("Commitment"), choices=[("", "—"), *Bijdrage.Toezegging.choices], required=False
-    )
-
-
-class ItemForm(forms.Form):
-    """An action on one existing item: delete it, or undo."""
-
-    id = forms.IntegerField(widget=forms.HiddenInput)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-
-class BijdrageMoveForm(forms.Form):
-    id = forms.IntegerField(widget=forms.HiddenInput)
-    direction = forms.ChoiceField(choices=[("up", "up"), ("down", "down")])
-
-
-class PerspectiefForm(forms.Form):
-    partij = forms.IntegerField(widget=forms.HiddenInput)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    tekst = kaart_text_field(_("How does your partij see the opgave?"), required=False)
-    urgentie = forms.TypedChoiceField(
-        label=_("Urgency (1 = low, 5 = very high)"),
-        choices=[("", "—"), *[(u, str(u)) for u in URGENTIES]],
-        coerce=int,
-        empty_value=None,
-        required=False,
-    )
-    vertrouwelijk = forms.BooleanField(required=False)
-
-
-class KoppelingAddForm(forms.Form):
-    haal = forms.IntegerField(label=_("This haal"))
-    breng = forms.IntegerField(label=_("is answered by this breng"))
-
-
-class VervolgstapForm(forms.Form):
-    id = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    title = forms.CharField(label=_("Next step"), max_length=300)
-    eigenaar = forms.IntegerField(label=_("Owner"))
-    partijen = forms.CharField(required=False)
-    datum = forms.DateField(label=_("Date (optional)"), required=False)
-
-    def clean_partijen(self):
-        raw = self.data.getlist("partijen") if hasattr(self.data, "getlist") else None
-        if raw is None:
-            value = self.data.get("partijen", [])
-            raw = value if isinstance(value, list) else [value] if value else []
-        try:
-            return sorted({int(v) for v in raw if str(v).strip()})
-        except (TypeError, ValueError) as error:
-            raise forms.ValidationError(_("Unknown partij."), code="invalid") from error
-
-
-class OpgaveTextForm(forms.Form):
-    veld = forms.ChoiceField(choices=OpgaveVersie.Veld.choices, widget=forms.HiddenInput)
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    tekst = kaart_text_field(_("Text"), required=False)
-
-
-class MissingPartijForm(forms.Form):
-    name = forms.CharField(label=_("Missing partij"), max_length=200)
-    toelichting = forms.CharField(
-        label=_("Why they should be at the table"), max_length=500, required=False
-    )
 
 
 # Facilitation ---------------------------------------------------------------------------------
