@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sessions import insight_views
+from sessions.views import insight as insight_views
 
 app_name = "insight"
 

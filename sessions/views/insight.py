@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -20,23 +20,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from sessions import access, exports, insight, services
 from sessions.exports import importer
 from sessions.insight_forms import ImportForm
-from sessions.models import Membership, Opgave, Sessie, Team
-
-
-def _opgave_or_404(request: HttpRequest, pk: int) -> tuple[Opgave, access.Access]:
-    opgave = get_object_or_404(Opgave.objects.select_related("team"), pk=pk)
-    allowed = access.opgave_access(request.user, opgave)
-    if not allowed.can_view:
-        raise Http404
-    return opgave, allowed
-
-
-def _sessie_or_404(request: HttpRequest, pk: int) -> tuple[Sessie, access.Access]:
-    sessie = get_object_or_404(Sessie.objects.select_related("opgave__team"), pk=pk)
-    allowed = access.opgave_access(request.user, sessie.opgave)
-    if not allowed.can_view:
-        raise Http404
-    return sessie, allowed
+from sessions.models import Membership, Team
+from sessions.views.lookup import opgave_or_404, sessie_or_404
 
 
 def _downloads(name: str, pk: int) -> list[dict]:
@@ -56,7 +41,7 @@ def _downloads(name: str, pk: int) -> list[dict]:
 @require_safe
 @login_required
 def opgave_summary(request: HttpRequest, pk: int) -> HttpResponse:
-    opgave, allowed = _opgave_or_404(request, pk)
+    opgave, allowed = opgave_or_404(request, pk)
     summary = insight.summary_for_opgave(opgave.pk, complete=insight.sees_everything(allowed))
     context = {
         **insight.page_context(summary),
@@ -70,7 +55,7 @@ def opgave_summary(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @login_required
 def sessie_summary(request: HttpRequest, pk: int) -> HttpResponse:
-    sessie, allowed = _sessie_or_404(request, pk)
+    sessie, allowed = sessie_or_404(request, pk)
     summary = insight.summary_for_sessie(sessie.pk, complete=insight.sees_everything(allowed))
     context = {
         **insight.page_context(summary),
@@ -99,7 +84,7 @@ def _complete(request: HttpRequest, allowed: access.Access) -> bool:
 def opgave_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt not in exports.FORMATS:
         raise Http404
-    opgave, allowed = _opgave_or_404(request, pk)
+    opgave, allowed = opgave_or_404(request, pk)
     summary = insight.summary_for_opgave(opgave.pk, complete=_complete(request, allowed))
     return _download(summary, fmt)
 
@@ -109,7 +94,7 @@ def opgave_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 def sessie_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt not in exports.FORMATS:
         raise Http404
-    sessie, allowed = _sessie_or_404(request, pk)
+    sessie, allowed = sessie_or_404(request, pk)
     summary = insight.summary_for_sessie(sessie.pk, complete=_complete(request, allowed))
     return _download(summary, fmt)
 

@@ -1,0 +1,2 @@
+"""The HTTP edge, one module per subject: parse, authorise through sessions.access, call a
+service, render."""

@@ -1,0 +1,83 @@
+"""Joining a sessie by its link: the link, the name-and-partij form, the limits on joining."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from sessions import access, ratelimit, services
+from sessions.forms import JoinForm
+from sessions.models import Sessie
+
+JOIN_PENDING_KEY = "hb_join_pending"
+
+
+def _join_allowed(request: HttpRequest) -> bool:
+    attempts, window = settings.HB_JOIN_RATE
+    return ratelimit.hit(f"join:{ratelimit.client_ip(request)}", limit=attempts, window=window)
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    return render(request, "sessions/too_many.html", status=429)
+
+
+@require_safe
+def join_link(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    """Exchange the capability token for this browser's session, then drop it from the URL."""
+    if not _join_allowed(request):
+        return _too_many(request)
+    sessie = Sessie.objects.filter(pk=pk).first()
+    status = access.join_link_status(sessie, token) if sessie else access.LinkStatus.INVALID
+    if status != access.LinkStatus.VALID:
+        return render(
+            request, "sessions/join_refused.html", {"status": status}, status=410 if sessie else 404
+        )
+    request.session[JOIN_PENDING_KEY] = {"sessie": sessie.pk, "generation": sessie.link_generation}
+    return redirect("sessions:sessie_join", pk=sessie.pk)
+
+
+def _pending_join_status(request: HttpRequest, sessie: Sessie) -> access.LinkStatus:
+    pending = request.session.get(JOIN_PENDING_KEY) or {}
+    if pending.get("sessie") != sessie.pk or pending.get("generation") != sessie.link_generation:
+        return access.LinkStatus.INVALID
+    return access.join_link_status(sessie, sessie.join_token)
+
+
+@require_http_methods(["GET", "POST"])
+def sessie_join(request: HttpRequest, pk: int) -> HttpResponse:
+    sessie = get_object_or_404(Sessie.objects.select_related("opgave"), pk=pk)
+    returning = access.deelnemer_for(request.session, sessie)
+    if returning is not None:
+        if returning.tafel_id:
+            return redirect("sessions:kaart", pk=returning.tafel_id)
+        return render(request, "sessions/waiting.html", {"sessie": sessie, "deelnemer": returning})
+    status = _pending_join_status(request, sessie)
+    if status != access.LinkStatus.VALID:
+        return render(request, "sessions/join_refused.html", {"status": status}, status=403)
+
+    if request.method == "POST" and not _join_allowed(request):
+        return _too_many(request)
+    form = JoinForm(request.POST or None, sessie=sessie)
+    if request.method == "POST" and form.is_valid():
+        try:
+            deelnemer = services.deelnemer_join(
+                sessie=sessie,
+                name=form.cleaned_data["name"],
+                partij=form.cleaned_data["partij"],
+                new_partij_name=form.cleaned_data["new_partij"],
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            request.session.cycle_key()
+            access.remember_deelnemer(request.session, deelnemer)
+            request.session.pop(JOIN_PENDING_KEY, None)
+            return redirect("sessions:sessie_join", pk=sessie.pk)
+    return render(request, "sessions/join.html", {"sessie": sessie, "form": form})
