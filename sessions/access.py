@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from sessions.models import Deelnemer, Membership, Opgave, Sessie, Tafel
@@ -142,6 +142,23 @@ def may_see(
     if not vertrouwelijk or role in ("facilitator", "system"):
         return True
     return deelnemer_id is not None and deelnemer_id == author_id
+
+
+def sees_everything(access: Access) -> bool:
+    """Facilitators see vertrouwelijk items and perspectieven before they are revealed."""
+    return access.role == Membership.Role.FACILITATOR
+
+
+def in_summary(*, vertrouwelijk: bool, revealed: bool = True, complete: bool) -> bool:
+    """The rule for what a summary shows (the kaart's pictures, the summary pages, every
+    export): with `complete` (for facilitators, `sees_everything`) everything; otherwise no
+    vertrouwelijk item, not even one's own, and no perspectief before it is revealed."""
+    return complete or (revealed and not vertrouwelijk)
+
+
+def in_summary_q(*, perspectief: bool = False) -> Q:
+    """`in_summary` without `complete`, as a query filter of bijdragen or perspectieven."""
+    return Q(vertrouwelijk=False, revealed=True) if perspectief else Q(vertrouwelijk=False)
 
 
 def remember_deelnemer(session: Any, deelnemer: Deelnemer) -> None:

@@ -7,7 +7,7 @@ live kaart. The Summary and its parts are in summary.py, the words for findings 
 
 from sessions.insight.kaart import kaart_insight, kaart_insight_of
 from sessions.insight.labels import FLAG_LABELS, REASON_LABELS, VELD_LABELS
-from sessions.insight.loading import sees_everything, summary_for_opgave, summary_for_sessie
+from sessions.insight.loading import summary_for_opgave, summary_for_sessie
 from sessions.insight.page import described, page_context, sessie_matrix
 from sessions.insight.summary import Findings, Summary, TafelView
 
@@ -22,7 +22,6 @@ __all__ = [
     "kaart_insight",
     "kaart_insight_of",
     "page_context",
-    "sees_everything",
     "sessie_matrix",
     "summary_for_opgave",
     "summary_for_sessie",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sessions import pictures
-from sessions.access import Access
+from sessions.access import Access, in_summary, sees_everything
 from sessions.analysis import (
     BijdrageInfo,
     KoppelingInfo,
@@ -12,7 +12,7 @@ from sessions.analysis import (
     VervolgstapInfo,
 )
 from sessions.insight.labels import FLAG_LABELS, REASON_LABELS
-from sessions.insight.loading import _load, _Rows, sees_everything
+from sessions.insight.loading import _load, _Rows
 from sessions.insight.summary import find
 from sessions.models import (
     Tafel,
@@ -54,12 +54,15 @@ def kaart_insight_of(kaart) -> dict:
             p.pk, p.partij_id, p.tekst, p.urgentie, tafel_id, p.revealed, p.vertrouwelijk
         )
         for p in (b.perspectief for b in by_name)
-        if p is not None and (complete or (p.revealed and not p.vertrouwelijk))
+        if p is not None
+        and in_summary(vertrouwelijk=p.vertrouwelijk, revealed=p.revealed, complete=complete)
     ]
     bijdragen = []
     for block in by_name:
         for soort, items in (("breng", block.brengen), ("haal", block.halen)):
-            shown = [b for b in items if complete or not b.vertrouwelijk]
+            shown = [
+                b for b in items if in_summary(vertrouwelijk=b.vertrouwelijk, complete=complete)
+            ]
             for position, b in enumerate(sorted(shown, key=lambda b: (b.position, b.pk))):
                 bijdragen.append(
                     BijdrageInfo(

@@ -2,8 +2,7 @@
 and turns the rows into a Summary; it does not grow with the number of sessies, tafels or
 bijdragen.
 
-Who sees what: facilitators see everything (`complete=True`); everyone else never sees a
-vertrouwelijk bijdrage or perspectief, nor a perspectief that is not revealed yet."""
+Who sees what: sessions.access.in_summary (facilitators see everything, `complete=True`)."""
 
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from sessions import analysis
-from sessions.access import Access
+from sessions.access import in_summary_q
 from sessions.analysis import (
     BijdrageInfo,
     KoppelingInfo,
@@ -27,7 +26,6 @@ from sessions.models import (
     Bijdrage,
     Deelnemer,
     Koppeling,
-    Membership,
     Opgave,
     OpgaveVersie,
     Partij,
@@ -36,12 +34,6 @@ from sessions.models import (
     Tafel,
     Vervolgstap,
 )
-
-
-def sees_everything(access: Access) -> bool:
-    """Facilitators see vertrouwelijk items and perspectieven before they are revealed."""
-    return access.role == Membership.Role.FACILITATOR
-
 
 # Loading -----------------------------------------------------------------------------------
 
@@ -125,8 +117,8 @@ def _load(
     perspectieven_qs = Perspectief.objects.filter(**on_kaart)
     bijdragen_qs = Bijdrage.objects.filter(**on_kaart)
     if not complete:
-        perspectieven_qs = perspectieven_qs.filter(revealed=True, vertrouwelijk=False)
-        bijdragen_qs = bijdragen_qs.filter(vertrouwelijk=False)
+        perspectieven_qs = perspectieven_qs.filter(in_summary_q(perspectief=True))
+        bijdragen_qs = bijdragen_qs.filter(in_summary_q())
     perspectieven = [
         PerspectiefInfo(*row)
         for row in perspectieven_qs.order_by("tafel_id", "partij__name", "id").values_list(

@@ -42,7 +42,7 @@ def _downloads(name: str, pk: int) -> list[dict]:
 @login_required
 def opgave_summary(request: HttpRequest, pk: int) -> HttpResponse:
     opgave, allowed = opgave_or_404(request, pk)
-    summary = insight.summary_for_opgave(opgave.pk, complete=insight.sees_everything(allowed))
+    summary = insight.summary_for_opgave(opgave.pk, complete=access.sees_everything(allowed))
     context = {
         **insight.page_context(summary),
         "access": allowed,
@@ -56,7 +56,7 @@ def opgave_summary(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def sessie_summary(request: HttpRequest, pk: int) -> HttpResponse:
     sessie, allowed = sessie_or_404(request, pk)
-    summary = insight.summary_for_sessie(sessie.pk, complete=insight.sees_everything(allowed))
+    summary = insight.summary_for_sessie(sessie.pk, complete=access.sees_everything(allowed))
     context = {
         **insight.page_context(summary),
         "access": allowed,
@@ -76,7 +76,7 @@ def _download(summary: insight.Summary, fmt: str) -> HttpResponse:
 
 
 def _complete(request: HttpRequest, allowed: access.Access) -> bool:
-    return request.GET.get("volledig") == "1" and insight.sees_everything(allowed)
+    return request.GET.get("volledig") == "1" and access.sees_everything(allowed)
 
 
 @require_safe
