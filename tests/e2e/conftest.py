@@ -123,7 +123,7 @@ def serve_application(*, host: str, debug: bool, databases: dict[str, str]):
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, host]
     settings.PASSWORD_HASHERS = [*SERVER_PASSWORD_HASHERS, *settings.PASSWORD_HASHERS]
     # Every browser here joins from 127.0.0.1, many times a minute: that is not an attack.
-    # (The limit itself is tested in tests/test_views.py.)
+    # (The limit itself is tested in tests/views/test_joining.py.)
     settings.HB_JOIN_RATE = (100_000, 60)
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
