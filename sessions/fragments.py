@@ -80,6 +80,16 @@ def regions_for_sessie_change(kind: str) -> list[str] | None:
     return None if regions is None else list(regions)
 
 
+def seen_alone(kaart: Kaart, access: Access) -> bool:
+    """Whether this person's view of the kaart is theirs alone: a participant with a
+    vertrouwelijk item of their own on it (the only ones they see). Their pushes are then
+    rendered for them, not shared with their audience."""
+    if access.role == "facilitator":
+        return False
+    items = [*kaart.halen, *kaart.brengen, *(b.perspectief for b in kaart.blocks)]
+    return any(item is not None and item.vertrouwelijk for item in items)
+
+
 def audience(region: str, access: Access, language: str, *, private: bool) -> tuple:
     """Everything a region's HTML depends on besides the kaart: who sees it alike. Sockets of
     one audience share one render of a push (sessions/pushcache.py). `private`: the person may

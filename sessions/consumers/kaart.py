@@ -335,7 +335,7 @@ class KaartConsumer(CountedConsumer):
                 return [], 0, False
             kaart = selectors.kaart_for(tafel.pk, allowed)
             if regions is None:
-                self.private = allowed.role != "facilitator" and _has_vertrouwelijk(kaart)
+                self.private = fragments.seen_alone(kaart, allowed)
                 return fragments.full_card_frames(kaart, allowed), kaart.seq, True
             pieces = fragments.render_pieces(kaart, allowed, regions)
             frames = fragments.frames(p for region in regions for p in pieces[region])
@@ -375,10 +375,3 @@ class KaartConsumer(CountedConsumer):
             actor=self._actor(allowed),
             role=allowed.role,
         )
-
-
-def _has_vertrouwelijk(kaart: selectors.Kaart) -> bool:
-    """Whether a vertrouwelijk item is on the kaart as one person sees it (for a participant:
-    their own)."""
-    items = [*kaart.halen, *kaart.brengen, *(b.perspectief for b in kaart.blocks)]
-    return any(item is not None and item.vertrouwelijk for item in items)
