@@ -4,6 +4,8 @@ VENV ?= .venv
 PORT ?= 8000
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make run` needs only what serving needs; the tests and tools come with `make test`.
+SERVE_STAMP := $(VENV)/.installed-serve
 
 .PHONY: run test test-fast test-browser lint lint-ci format bench bench-exports messages clean
 
@@ -15,7 +17,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)
+$(SERVE_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(SERVE_STAMP)
+
+run: $(SERVE_STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	PORT=$(PORT) $(BIN)/python manage.py seed_demo
 	$(BIN)/python -m halenbrengen.serve -b 127.0.0.1 -p $(PORT) \

@@ -73,6 +73,14 @@ class HalenBrengenServer(Server):
                     socket.SOL_SOCKET, socket.SO_SNDBUF, settings.HB_WS_SEND_BUFFER_BYTES
                 )
 
+    def listen_success(self, port):
+        """Say where the app can be opened, once it listens (`make run` shows it last)."""
+        super().listen_success(port)
+        host = getattr(port, "getHost", lambda: None)()
+        if hasattr(host, "host") and hasattr(host, "port"):
+            shown = "127.0.0.1" if host.host in ("0.0.0.0", "::") else host.host
+            print(f"Halen/Brengen listens on http://{shown}:{host.port}/", flush=True)
+
     async def handle_reply(self, protocol, message):
         closing = (WebSocketProtocol.STATE_CLOSING, WebSocketProtocol.STATE_CLOSED)
         if (

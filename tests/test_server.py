@@ -63,6 +63,12 @@ async def anna(server):
     await page.ws.close()
 
 
+def test_the_server_says_where_it_can_be_opened(server):
+    """`make run` ends with the address a newcomer opens (the launcher prints it once it
+    listens)."""
+    assert f"Halen/Brengen listens on http://127.0.0.1:{server.port}/" in server.output()
+
+
 async def test_a_frame_over_the_servers_limit_is_closed_with_1009(anna):
     await anna.ws.send("x" * (200 * 1024))
     # A close frame with "message too big", not a cut connection (1006) that looks like a
