@@ -91,9 +91,17 @@
     return socket && socket.queue ? socket.queue.length : 0;
   }
 
+  // What the person changed that the server has not confirmed, while the page is not
+  // connected: in htmx's queue, or sent into a socket that went dead without closing (the
+  // browser still thinks it open) and not answered. Connected, the answer is on its way.
+  function unsent() {
+    if (state === "connected" || state === "http") return queued();
+    return Math.max(queued(), Object.keys(inflight).length);
+  }
+
   function updateUnsent() {
     if (!unsentEl) return;
-    var n = queued();
+    var n = unsent();
     unsentEl.hidden = n === 0;
     unsentEl.querySelector(".count").textContent = String(n);
   }

@@ -242,7 +242,8 @@ def test_back_online_after_edits_on_both_sides_a_participant_sees_the_others(
     two_at_one_tafel,
 ):
     """The scenario of issue 13: Anna goes offline, Bram adds a haal, Anna adds one while
-    offline, Anna comes back: she sees Bram's haal within 5 s, without a reload."""
+    offline (and sees that one change waits to be sent), Anna comes back: she sees Bram's
+    haal within 5 s, without a reload, and nothing waits any more."""
     context_a, page_a, _context_b, page_b = two_at_one_tafel
     context_a.set_offline(True)
     expect(status(page_a)).to_have_attribute(
@@ -251,11 +252,15 @@ def test_back_online_after_edits_on_both_sides_a_participant_sees_the_others(
     add_haal(page_b, "Gemeente", "Bram tijdens de storing")
     expect(haal(page_b, "Gemeente", "Bram tijdens de storing")).to_be_visible(timeout=LIVE)
     add_haal(page_a, "Politie", "Anna tijdens de storing")
+    waiting = page_a.locator("#kaart-unsent")
+    expect(waiting).to_be_visible()
+    expect(waiting.locator(".count")).to_have_text("1")
 
     context_a.set_offline(False)
     expect(haal(page_a, "Gemeente", "Bram tijdens de storing")).to_be_visible(timeout=5_000)
     expect(haal(page_a, "Politie", "Anna tijdens de storing")).to_be_visible(timeout=5_000)
     expect(haal(page_b, "Politie", "Anna tijdens de storing")).to_be_visible(timeout=5_000)
+    expect(waiting).to_be_hidden(timeout=5_000)
     assert_same_document(page_a)
 
 
