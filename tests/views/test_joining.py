@@ -133,3 +133,25 @@ def test_kaart_is_refused_to_strangers_and_participants_of_other_tafels(
     assert elsewhere.redirect_chain[-1][0] == tafel.get_absolute_url()
     client.force_login(outsider)
     assert client.get(other_tafel.get_absolute_url()).status_code == 404
+
+
+def test_a_participants_pages_offer_no_login(client, sessie, tafel, partij, facilitator):
+    """Participants have no account: the join page, the waiting page and their kaart show no
+    "Log in"; a team member who opens a kaart keeps their menu."""
+    login = f'href="{reverse("login")}"'
+    assert login in client.get(reverse("home")).content.decode()
+    client.get(sessie.get_join_path())
+    join_page = client.get(reverse("sessions:sessie_join", args=[sessie.pk]))
+    assert join_page.status_code == 200 and login not in join_page.content.decode()
+    tafel.delete()  # no tafel yet: the participant waits
+    response = join(client, sessie, name="Anna", partij=partij.pk)
+    waiting = client.get(response["Location"])
+    assert waiting.status_code == 200 and login not in waiting.content.decode()
+    new_tafel = factories.TafelFactory(sessie=sessie)
+    Deelnemer.objects.filter(name="Anna").update(tafel=new_tafel)
+    kaart = client.get(new_tafel.get_absolute_url())
+    assert kaart.status_code == 200 and login not in kaart.content.decode()
+    client.force_login(facilitator)
+    assert (
+        reverse("sessions:dashboard") in client.get(new_tafel.get_absolute_url()).content.decode()
+    )
