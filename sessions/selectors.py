@@ -231,6 +231,11 @@ class TafelOverview:
     latest: list[Bijdrage]
 
     @property
+    def has_content(self) -> bool:
+        """Anything was ever written on this kaart (its removal then asks to be confirmed)."""
+        return self.last_change is not None
+
+    @property
     def recent(self) -> bool:
         return self.last_change is not None and timezone.now() - self.last_change < RECENT
 

@@ -238,10 +238,16 @@ def deelnemer_move(*, deelnemer: Deelnemer, tafel: Tafel | None) -> Deelnemer:
     return deelnemer
 
 
-def tafel_remove(*, tafel: Tafel) -> None:
-    """Remove a tafel nobody sits at; its kaart goes with it."""
+def tafel_remove(*, tafel: Tafel, with_content: bool = False) -> None:
+    """Remove a tafel nobody sits at; its kaart goes with it. A kaart with anything written on
+    it goes only `with_content`: the facilitator confirmed that it may."""
     if tafel.deelnemers.filter(revoked=False).exists():
         raise ValidationError(_("Move the participants of this tafel first."))
+    if not with_content and _has_content(tafel):
+        raise ValidationError(
+            _("This tafel's kaart has content: confirm that it may be removed with it."),
+            code="has_content",
+        )
     sessie = tafel.sessie
     tafel.delete()
     _sessie_changed(sessie, "tafels")
@@ -324,3 +330,10 @@ def plenair_carry(*, sessie: Sessie, kind: str, item_id: int, actor: Actor = SYS
             actor=actor,
         )
     raise ValidationError(_("Only bijdragen and vervolgstappen can be carried."))
+
+
+def _has_content(tafel: Tafel) -> bool:
+    return any(
+        items.exists()
+        for items in (tafel.bijdragen, tafel.koppelingen, tafel.vervolgstappen, tafel.perspectieven)
+    )

@@ -183,7 +183,9 @@ def _step(sessie, data, actor):
 
 
 def _remove_tafel(sessie, data, actor):
-    services.tafel_remove(tafel=_tafel_of(sessie, _id(data)))
+    services.tafel_remove(
+        tafel=_tafel_of(sessie, _id(data)), with_content=data.get("with_content") == "1"
+    )
     return ""
 
 

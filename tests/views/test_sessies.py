@@ -8,6 +8,7 @@ from bs4 import BeautifulSoup
 from django.urls import reverse
 from django.utils import timezone
 
+from sessions import services
 from sessions.models import Bijdrage, Sessie
 from tests import factories
 
@@ -165,3 +166,33 @@ def test_a_sessie_starting_in_an_impossible_year_is_a_form_error(
         assert response.status_code == 200
         assert "Choose a date from 2000 to 2100." in response.content.decode()
     assert not opgave.sessies.filter(title="Tweede ronde").exists()
+
+
+def test_a_tafel_whose_kaart_has_content_goes_only_when_the_facilitator_confirms(
+    client, sessie, facilitator, partij
+):
+    """One click does not lose a kaart: the control room asks, and without the confirmation
+    the tafel and everything on its kaart stay."""
+    client.force_login(facilitator)
+    tafel = factories.TafelFactory(sessie=sessie, nummer=1)
+    services.bijdrage_add(tafel=tafel, partij=partij, soort="haal", tekst="Malafide weren")
+    page = BeautifulSoup(client.get(sessie.get_absolute_url()).content, "html.parser")
+    box = page.select_one(f"#tafel-{tafel.pk} details.remove-tafel")
+    assert box is not None and box.select_one("input[name=with_content][required]")
+
+    response = control(client, sessie, op="remove_tafel", value=str(tafel.pk))
+    assert "confirm that it may be removed" in " ".join(error_messages(client.get(response.url)))
+    assert Bijdrage.objects.filter(tafel=tafel).exists()
+
+    control(client, sessie, op="remove_tafel", value=str(tafel.pk), with_content="1")
+    assert not sessie.tafels.filter(pk=tafel.pk).exists()
+    assert not Bijdrage.objects.exists()
+
+
+def test_an_empty_tafel_goes_in_one_click(client, sessie, facilitator):
+    client.force_login(facilitator)
+    tafel = factories.TafelFactory(sessie=sessie, nummer=1)
+    page = BeautifulSoup(client.get(sessie.get_absolute_url()).content, "html.parser")
+    assert page.select_one(f"#tafel-{tafel.pk} details.remove-tafel") is None
+    control(client, sessie, op="remove_tafel", value=str(tafel.pk))
+    assert not sessie.tafels.filter(pk=tafel.pk).exists()
