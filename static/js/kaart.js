@@ -417,6 +417,15 @@
     carried[target.id] = { open: rememberOpen(target), focus: rememberFocus(target) };
   });
 
+  // A refused stale edit: the item above the form shows what it holds now, as the conflict box
+  // says (the item's region is held back while its form is in use, so no push showed it).
+  function showCurrent(box) {
+    var form = document.getElementById(box.id.replace(/-conflict$/, ""));
+    var item = form && form.closest("li[id]");
+    var text = item && item.querySelector(".tekst");
+    if (text) text.textContent = box.getAttribute("data-text");
+  }
+
   document.addEventListener("htmx:oobAfterSwap", function (evt) {
     var target = evt.detail.target;
     var kept = target && carried[target.id];
@@ -445,6 +454,11 @@
         }
       }
       applyPending();
+    }
+    if (target && /-conflict$/.test(target.id || "")) {
+      // The swapped-in box (its class settles later; its data is there at once).
+      var box = document.getElementById(target.id);
+      if (box && box.hasAttribute("data-text")) showCurrent(box);
     }
     if (target && target.id === "kaart-stap") announceStep();
     if (target && (target.id === "kaart-presence" || target.id.indexOf("partij-") === 0)) markEditing();

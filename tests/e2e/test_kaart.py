@@ -372,6 +372,8 @@ def test_a_stale_edit_is_refused_and_shows_the_other_text(two_at_one_tafel):
 
     expect(conflict).to_contain_text("A's text", timeout=LIVE)
     expect(conflict.locator("blockquote")).to_have_text("A's text")
+    # The item above his form shows what it holds now, as the box says.
+    expect(bijdrage_text(page_b, pk)).to_have_text("A's text")
     expect(textarea_b).to_be_visible()
     expect(textarea_b).to_have_value("B's text")
     # His form now carries the version he has seen, so saving again is a deliberate overwrite.
