@@ -1,163 +1,18 @@
-"""Exports open as what they claim to be, respect vertrouwelijk, keep formulas inert, and a
-JSON export imports back into the same document (apart from ids and times)."""
+"""Importing a JSON document (sessions/exports/importer.py): the round trip, refusals before
+any work, nothing half written."""
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import csv
-import io
 import json
-import zipfile
-from pathlib import Path
 
-import jsonschema
 import pytest
-from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
-from openpyxl import load_workbook
-from pypdf import PdfReader
 
-from sessions import exports, insight
-from sessions.exports import importer, jsondoc, tables
-from sessions.exports.markdown import md
-from sessions.exports.safety import neutralise
+from sessions import insight
+from sessions.exports import importer, jsondoc
 from sessions.models import Bijdrage, Opgave
-from tests import factories
-from tests.insight_data import INJECTION, build_story
-
-SCHEMA = json.loads((Path(django_settings.BASE_DIR) / "docs" / "export.schema.json").read_text())
-
-
-@pytest.fixture
-def story(db):
-    return build_story(factories.TeamFactory())
-
-
-def opgave_summary(story, complete=True):
-    return insight.summary_for_opgave(story.opgave.pk, complete=complete)
-
-
-def validate(document: dict) -> None:
-    jsonschema.validate(
-        document, SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
-
-
-# XLSX --------------------------------------------------------------------------------------
-
-
-def test_xlsx_has_a_sheet_per_table_with_the_rows_one_may_see(story):
-    content = exports.render(opgave_summary(story, complete=False), "xlsx").content
-    workbook = load_workbook(io.BytesIO(content))
-    assert workbook.sheetnames == list(tables.TABLE_KEYS)
-    halen = list(workbook["halen"].iter_rows(values_only=True))
-    assert halen[0][:4] == ("Sessie", "Tafel", "Partij", "Haal")
-    assert len(halen) - 1 == 5
-    brengen = [row[3] for row in workbook["brengen"].iter_rows(min_row=2, values_only=True)]
-    assert "Cameratoezicht in portieken" not in brengen
-    balans = list(workbook["balans"].iter_rows(min_row=2, values_only=True))
-    assert {row[0] for row in balans} == {"All sessies", "Eerste sessie", "Tweede sessie"}
-    assert workbook["balans"].cell(row=2, column=7).number_format == "0%"
-
-
-def test_a_formula_in_user_text_stays_inert_text_in_xlsx(story):
-    content = exports.render(opgave_summary(story), "xlsx").content
-    workbook = load_workbook(io.BytesIO(content))
-    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row]
-    assert not [c.coordinate for c in cells if c.data_type == "f"]
-    (payload,) = [c for c in cells if c.value == INJECTION]
-    assert payload.data_type == "s" and payload.quotePrefix
-    plus = next(c for c in cells if c.value == "+31 bewoners die meedoen")
-    assert plus.data_type == "s"
-
-
-def test_control_characters_in_user_text_do_not_break_the_xlsx(story):
-    from sessions import services
-
-    services.bijdrage_add(
-        tafel=story.tafel_b, partij=story.partijen["Politie"], soort="haal", tekst="Bel\x0bmij\x07"
-    )
-    content = exports.render(opgave_summary(story), "xlsx").content
-    texts = [
-        row[3] for row in load_workbook(io.BytesIO(content))["halen"].iter_rows(values_only=True)
-    ]
-    assert "Belmij" in texts
-
-
-def test_only_a_complete_export_has_a_confidential_column(story):
-    shared = load_workbook(io.BytesIO(exports.render(opgave_summary(story, False), "xlsx").content))
-    complete = load_workbook(
-        io.BytesIO(exports.render(opgave_summary(story, True), "xlsx").content)
-    )
-    assert "Confidential" not in next(shared["brengen"].iter_rows(values_only=True))
-    header = next(complete["brengen"].iter_rows(values_only=True))
-    column = header.index("Confidential")
-    rows = {r[3]: r[column] for r in complete["brengen"].iter_rows(min_row=2, values_only=True)}
-    assert rows["Cameratoezicht in portieken"] == "yes" and rows["Buurtbudget"] == "no"
-
-
-# CSV ---------------------------------------------------------------------------------------
-
-
-def read_zip(content: bytes) -> dict[str, list[list[str]]]:
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        return {
-            name.removesuffix(".csv"): list(
-                csv.reader(io.StringIO(archive.read(name).decode("utf-8-sig")))
-            )
-            for name in archive.namelist()
-        }
-
-
-def test_csv_is_a_zip_of_the_same_tables_and_no_cell_can_start_a_formula(story):
-    files = read_zip(exports.render(opgave_summary(story), "csv").content)
-    assert sorted(files) == sorted(tables.TABLE_KEYS)
-    cells = [cell for rows in files.values() for row in rows for cell in row]
-    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
-    assert "'" + INJECTION in cells
-    assert "'+31 bewoners die meedoen" in cells
-    assert "'@Sociale veiligheid in de flats" in cells
-    assert "'-Regie op de aanpak" in cells
-    assert files["halen"][0][:4] == ["Sessie", "Tafel", "Partij", "Haal"]
-
-
-def test_neutralise_leaves_ordinary_values_alone():
-    assert neutralise("Gemeente") == "Gemeente"
-    assert neutralise(3) == 3
-    assert neutralise("=1+1") == "'=1+1"
-    assert neutralise("") == ""
-
-
-# JSON --------------------------------------------------------------------------------------
-
-
-def test_the_published_schema_is_the_one_the_importer_uses():
-    assert importer.schema() == SCHEMA
-
-
-@pytest.mark.parametrize("complete", [True, False])
-def test_json_documents_validate_against_the_schema(story, complete):
-    for summary in (
-        opgave_summary(story, complete),
-        insight.summary_for_sessie(story.sessie_1.pk, complete=complete),
-    ):
-        document = json.loads(exports.render(summary, "json").content)
-        validate(document)
-        assert document["format"] == "halenbrengen-export" and document["version"] == 1
-        assert document["complete"] is complete
-
-
-def test_json_leaves_out_confidential_items_and_unrevealed_perspectieven(story):
-    document = jsondoc.build(opgave_summary(story, complete=False))
-    tafel = document["sessies"][0]["tafels"][0]
-    assert "Cameratoezicht in portieken" not in {b["tekst"] for b in tafel["bijdragen"]}
-    assert all(p["revealed"] for p in tafel["perspectieven"])
-    complete = jsondoc.build(opgave_summary(story, complete=True))
-    tafel = complete["sessies"][0]["tafels"][0]
-    assert any(b["vertrouwelijk"] for b in tafel["bijdragen"])
-
+from tests.exports.documents import opgave_summary, with_bijdragen
 
 _TIMES_AND_IDS = {"id", "created_at", "generated_at", "starts_at", "author"}
 
@@ -276,35 +131,6 @@ def test_an_import_failing_halfway_leaves_nothing_behind(story):
     with pytest.raises(ValidationError):
         importer.opgave_import(team=story.opgave.team, document=document)
     assert (Opgave.objects.count(), Bijdrage.objects.count()) == before
-
-
-def with_bijdragen(document: dict, n: int) -> dict:
-    """The document with `n` more bijdragen on its first kaart."""
-    tafel = document["sessies"][0]["tafels"][0]
-    partij = document["partijen"][0]["id"]
-    first = 1 + max(
-        b["id"] for s in document["sessies"] for t in s["tafels"] for b in t["bijdragen"]
-    )
-    tafel["bijdragen"] += [
-        {"id": first + i, "partij": partij, "soort": "haal", "tekst": f"Wens {i}"} for i in range(n)
-    ]
-    return document
-
-
-@pytest.fixture
-def no_work(monkeypatch, django_assert_num_queries):
-    """A block that fails the test if the importer checks the schema or touches the database."""
-
-    def schema_validator(*args, **kwargs):
-        raise AssertionError("the schema was checked")
-
-    @contextlib.contextmanager
-    def block():
-        monkeypatch.setattr(importer.jsonschema, "Draft202012Validator", schema_validator)
-        with django_assert_num_queries(0):
-            yield
-
-    return block
 
 
 def test_a_kaart_over_the_item_limit_is_refused_before_any_work(story, no_work):
@@ -429,90 +255,3 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_parsed(story, no_wor
     with no_work(), pytest.raises(ValidationError) as refused:
         importer.opgave_import(team=story.opgave.team, document=b" " * 101)
     assert refused.value.messages == ["The file is too large (at most 0 MB)."]
-
-
-# PDF and Markdown --------------------------------------------------------------------------
-
-
-def pdf_text(content: bytes) -> str:
-    reader = PdfReader(io.BytesIO(content))
-    return "\n".join(page.extract_text() for page in reader.pages)
-
-
-def test_the_sessie_pdf_holds_the_summary_and_its_pictures(story):
-    content = exports.render(
-        insight.summary_for_sessie(story.sessie_1.pk, complete=False), "pdf"
-    ).content
-    assert content.startswith(b"%PDF")
-    text = " ".join(pdf_text(content).split())
-    for expected in (
-        "Summary of Eerste sessie",
-        "Balance",
-        "Missing partijen",
-        "Openbaar Ministerie",
-        "Minder overlast in de wijk",
-        "Wijkschouw",
-    ):
-        assert expected in text
-    assert "Cameratoezicht" not in text
-    # The pictures are vector graphics in the PDF, with their labels as text.
-    assert "Halen (weighted)" in text and "brings what the other needs" in text
-
-
-def test_markdown_escapes_user_text_and_respects_vertrouwelijk(story):
-    text = exports.render(opgave_summary(story, complete=False), "md").content.decode()
-    assert text.startswith("# Summary of Veilige wijk\n")
-    assert "## Balance" in text and "| Gemeente |" in text
-    assert md(INJECTION) in text
-    assert "Cameratoezicht" not in text
-    assert md("[x](javascript:alert(1)) <b>") == r"\[x\](javascript:alert(1)) \<b\>"
-
-
-def test_file_names_name_the_opgave_the_sessie_and_the_day(story):
-    sessie = insight.summary_for_sessie(story.sessie_1.pk, complete=False)
-    export = exports.render(sessie, "csv")
-    assert export.filename.startswith("veilige-wijk-eerste-sessie-")
-    assert export.filename.endswith(".zip") and export.content_type == "application/zip"
-
-
-# The demo opgave ---------------------------------------------------------------------------
-
-
-def test_the_demo_summary_shows_the_missing_partijen_and_the_balance_of_the_five(db):
-    call_command("seed_demo", stdout=io.StringIO())
-    summary = insight.summary_for_opgave(Opgave.objects.get().pk, complete=False)
-    five = [
-        "Belastingdienst",
-        "Expertisecentrum Ondermijning",
-        "Gemeente",
-        "Omgevingsdienst",
-        "Politie",
-    ]
-    missing = ["Ondernemers op de bedrijventerreinen", "Openbaar Ministerie"]
-
-    text = " ".join(pdf_text(exports.render(summary, "pdf").content).split())
-    for name in five + missing:
-        assert name in text
-    assert "noted as missing" in text
-
-    markdown = exports.render(summary, "md").content.decode()
-    balance = markdown.split("## Balance")[1].split("## Missing partijen")[0]
-    assert [
-        line.split(" | ")[0].lstrip("| ")
-        for line in balance.splitlines()
-        if line.startswith("| ") and "---" not in line
-    ][1:] == five
-    missing_section = markdown.split("## Missing partijen")[1].split("##")[0]
-    assert all(f"**{name}** (noted as missing)" in missing_section for name in missing)
-
-    workbook = load_workbook(io.BytesIO(exports.render(summary, "xlsx").content))
-    rows = list(workbook["balans"].iter_rows(min_row=2, values_only=True))
-    assert [(r[1], r[2], r[3]) for r in rows if r[0] == "All sessies"] == [
-        ("Belastingdienst", 2, 1),
-        ("Expertisecentrum Ondermijning", 2, 1),
-        ("Gemeente", 5, 2),
-        ("Omgevingsdienst", 2, 1),
-        ("Politie", 5, 2),
-    ]
-    partijen = {r[0]: r[5] for r in workbook["partijen"].iter_rows(min_row=2, values_only=True)}
-    assert partijen["Openbaar Ministerie"] == "noted as missing: gebiedsofficier"

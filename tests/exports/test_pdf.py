@@ -1,0 +1,77 @@
+"""PDF (sessions/exports/pdf.py): the summary with its pictures; the demo's findings in it."""
+
+from __future__ import annotations
+
+import io
+
+from django.core.management import call_command
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from sessions import exports, insight
+from sessions.models import Opgave
+
+
+def pdf_text(content: bytes) -> str:
+    reader = PdfReader(io.BytesIO(content))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_the_sessie_pdf_holds_the_summary_and_its_pictures(story):
+    content = exports.render(
+        insight.summary_for_sessie(story.sessie_1.pk, complete=False), "pdf"
+    ).content
+    assert content.startswith(b"%PDF")
+    text = " ".join(pdf_text(content).split())
+    for expected in (
+        "Summary of Eerste sessie",
+        "Balance",
+        "Missing partijen",
+        "Openbaar Ministerie",
+        "Minder overlast in de wijk",
+        "Wijkschouw",
+    ):
+        assert expected in text
+    assert "Cameratoezicht" not in text
+    # The pictures are vector graphics in the PDF, with their labels as text.
+    assert "Halen (weighted)" in text and "brings what the other needs" in text
+
+
+def test_the_demo_summary_shows_the_missing_partijen_and_the_balance_of_the_five(db):
+    call_command("seed_demo", stdout=io.StringIO())
+    summary = insight.summary_for_opgave(Opgave.objects.get().pk, complete=False)
+    five = [
+        "Belastingdienst",
+        "Expertisecentrum Ondermijning",
+        "Gemeente",
+        "Omgevingsdienst",
+        "Politie",
+    ]
+    missing = ["Ondernemers op de bedrijventerreinen", "Openbaar Ministerie"]
+
+    text = " ".join(pdf_text(exports.render(summary, "pdf").content).split())
+    for name in five + missing:
+        assert name in text
+    assert "noted as missing" in text
+
+    markdown = exports.render(summary, "md").content.decode()
+    balance = markdown.split("## Balance")[1].split("## Missing partijen")[0]
+    assert [
+        line.split(" | ")[0].lstrip("| ")
+        for line in balance.splitlines()
+        if line.startswith("| ") and "---" not in line
+    ][1:] == five
+    missing_section = markdown.split("## Missing partijen")[1].split("##")[0]
+    assert all(f"**{name}** (noted as missing)" in missing_section for name in missing)
+
+    workbook = load_workbook(io.BytesIO(exports.render(summary, "xlsx").content))
+    rows = list(workbook["balans"].iter_rows(min_row=2, values_only=True))
+    assert [(r[1], r[2], r[3]) for r in rows if r[0] == "All sessies"] == [
+        ("Belastingdienst", 2, 1),
+        ("Expertisecentrum Ondermijning", 2, 1),
+        ("Gemeente", 5, 2),
+        ("Omgevingsdienst", 2, 1),
+        ("Politie", 5, 2),
+    ]
+    partijen = {r[0]: r[5] for r in workbook["partijen"].iter_rows(min_row=2, values_only=True)}
+    assert partijen["Openbaar Ministerie"] == "noted as missing: gebiedsofficier"
