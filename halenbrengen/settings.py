@@ -214,6 +214,10 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The accessibility statement the footer links to: the deploying body's own published statement
+# (e.g. in the register of toegankelijkheidsverklaring.nl); empty: the product's own page.
+HB_ACCESSIBILITY_STATEMENT_URL = os.environ.get("HB_ACCESSIBILITY_STATEMENT_URL", "")
+
 # Limits of the live kaart (see docs/protocol.md).
 HB_WS_MAX_FRAME_BYTES = 64 * 1024
 HB_WS_MESSAGES_PER_10S = 50

@@ -3,6 +3,7 @@ dashboard of one's opgaven."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch
@@ -10,7 +11,7 @@ from django.http import (
     HttpRequest,
     HttpResponse,
 )
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from sessions import access
@@ -21,6 +22,15 @@ from sessions.models import Membership, Sessie
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+@require_safe
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The product's accessibility statement; a deploying body links to its own instead
+    (HB_ACCESSIBILITY_STATEMENT_URL)."""
+    if settings.HB_ACCESSIBILITY_STATEMENT_URL:
+        return redirect(settings.HB_ACCESSIBILITY_STATEMENT_URL)
+    return render(request, "accessibility.html")
 
 
 class LoginView(auth_views.LoginView):

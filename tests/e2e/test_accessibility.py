@@ -34,6 +34,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
 LANGUAGES = {"nl": "nl-NL", "en": "en-US"}
 PAGE_TYPES = [
     "home",
+    "accessibility_statement",
     "login",
     "dashboard",
     "opgave",
@@ -137,6 +138,8 @@ def open_page(page, page_type: str, demo: dict) -> None:
     """Bring `page` to a page of this type, as the person who would see it."""
     if page_type == "home":
         page.goto("/")
+    elif page_type == "accessibility_statement":
+        page.goto("/toegankelijkheid/")
     elif page_type == "login":
         page.goto("/login/")
     elif page_type == "dashboard":

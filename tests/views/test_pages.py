@@ -1,6 +1,7 @@
 """The pages around the work answer who may see them, in the person's language."""
 
 import pytest
+from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from tests import factories
@@ -112,3 +113,28 @@ def test_an_unknown_page_is_a_clear_404(client, db, settings):
     response = client.get("/bestaat-niet/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 404
     assert "does not exist" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [("nl", "Toegankelijkheidsverklaring"), ("en", "Accessibility statement")],
+)
+def test_every_page_links_to_the_accessibility_statement(client, db, settings, language, title):
+    settings.HB_ACCESSIBILITY_STATEMENT_URL = ""
+    home = BeautifulSoup(client.get("/", HTTP_ACCEPT_LANGUAGE=language).content, "html.parser")
+    link = home.select_one("footer a")
+    assert link.get_text(strip=True) == title
+    statement = client.get(link["href"], HTTP_ACCEPT_LANGUAGE=language)
+    assert statement.status_code == 200
+    page = BeautifulSoup(statement.content, "html.parser")
+    assert page.h1.get_text(strip=True) == title
+    assert "WCAG" in page.get_text()
+
+
+def test_a_deploying_body_links_to_its_own_statement(client, db, settings):
+    settings.HB_ACCESSIBILITY_STATEMENT_URL = (
+        "https://www.toegankelijkheidsverklaring.nl/register/1"
+    )
+    response = client.get(reverse("accessibility"))
+    assert response.status_code == 302
+    assert response["Location"] == "https://www.toegankelijkheidsverklaring.nl/register/1"
