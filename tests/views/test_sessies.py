@@ -196,3 +196,26 @@ def test_an_empty_tafel_goes_in_one_click(client, sessie, facilitator):
     assert page.select_one(f"#tafel-{tafel.pk} details.remove-tafel") is None
     control(client, sessie, op="remove_tafel", value=str(tafel.pk))
     assert not sessie.tafels.filter(pk=tafel.pk).exists()
+
+
+def test_the_plenary_view_names_halen_and_brengen_and_shows_koppelingen(
+    client, sessie, facilitator, partij
+):
+    """Haal and breng are told apart by a visible word, not by colour alone, and each tafel's
+    koppelingen are on the plenary view."""
+    client.force_login(facilitator)
+    tafel = factories.TafelFactory(sessie=sessie, nummer=1)
+    gemeente = factories.PartijFactory(opgave=sessie.opgave, name="Gemeente")
+    haal = services.bijdrage_add(tafel=tafel, partij=partij, soort="haal", tekst="Zicht op panden")
+    breng = services.bijdrage_add(tafel=tafel, partij=gemeente, soort="breng", tekst="Kadaster")
+    services.koppeling_add(tafel=tafel, haal_id=haal.pk, breng_id=breng.pk)
+    response = client.get(reverse("sessions:plenair", args=[sessie.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    page = BeautifulSoup(response.content, "html.parser")
+    kaart = page.select_one(f"#compact-{tafel.pk}").find_parent("article")
+    items = {li.get_text(" ", strip=True) for li in kaart.select("li.bijdrage")}
+    assert any(text.startswith("haal Zicht op panden") for text in items)
+    assert any(text.startswith("breng Kadaster") for text in items)
+    assert not kaart.select("li.bijdrage .visually-hidden:-soup-contains('haal')")
+    koppelingen = kaart.find("h3", string="Koppelingen").find_next("ul").get_text(" ", strip=True)
+    assert "Politie wants “Zicht op panden”" in koppelingen
+    assert "Gemeente brings “Kadaster”" in koppelingen
