@@ -26,6 +26,7 @@ from sessions.services.changes import (
     _item,
     _lock,
     _record,
+    _record_version,
     _secret,
     undoes,
 )
@@ -117,17 +118,8 @@ def bijdrage_edit(
             setattr(bijdrage, name, value)
         bijdrage.version += 1
         bijdrage.save(update_fields=[*fields, "version", "updated_at"])
-        _record(
-            tafel=tafel,
-            kind=Change.BIJDRAGE_EDITED,
-            data={
-                "id": bijdrage.pk,
-                "partij": bijdrage.partij_id,
-                "version": bijdrage.version,
-                "before": before,
-                **_secret(bijdrage.vertrouwelijk),
-            },
-            actor=actor,
+        _record_version(
+            tafel=tafel, kind=Change.BIJDRAGE_EDITED, item=bijdrage, before=before, actor=actor
         )
     return bijdrage
 

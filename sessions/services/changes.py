@@ -83,6 +83,25 @@ def _record(*, tafel: Tafel, kind: Change, data: dict[str, Any], actor: Actor) -
     return event
 
 
+def _record_version(
+    *, tafel: Tafel, kind: Change, item: Any, before: dict[str, Any] | None, actor: Actor
+) -> KaartEvent:
+    """Log a new version of an item of a partij (a bijdrage, a perspectief) with what it held
+    before, which its undo puts back."""
+    return _record(
+        tafel=tafel,
+        kind=kind,
+        data={
+            "id": item.pk,
+            "partij": item.partij_id,
+            "version": item.version,
+            "before": before,
+            **_secret(item.vertrouwelijk),
+        },
+        actor=actor,
+    )
+
+
 def _check_partij(tafel: Tafel, partij: Partij) -> None:
     if partij.opgave_id != tafel.sessie.opgave_id:
         raise ValidationError({"partij": _("This partij belongs to another opgave.")})

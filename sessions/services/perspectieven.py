@@ -19,7 +19,7 @@ from sessions.services.changes import (
     _check_version,
     _lock,
     _record,
-    _secret,
+    _record_version,
     undoes,
 )
 from sessions.services.common import SYSTEM, Actor, StaleEdit, _clean_text
@@ -97,17 +97,8 @@ def perspectief_set(
                     "updated_at",
                 ]
             )
-        _record(
-            tafel=tafel,
-            kind=Change.PERSPECTIEF_SET,
-            data={
-                "id": perspectief.pk,
-                "partij": partij.pk,
-                "version": perspectief.version,
-                "before": before,
-                **_secret(vertrouwelijk),
-            },
-            actor=actor,
+        _record_version(
+            tafel=tafel, kind=Change.PERSPECTIEF_SET, item=perspectief, before=before, actor=actor
         )
     return perspectief
 
