@@ -139,28 +139,24 @@ def politie_items(page):
     return partij_block(page, "Politie").locator("li.bijdrage")
 
 
-def ids_of(page) -> list[str]:
-    return politie_items(page).evaluate_all("(items) => items.map((li) => li.id)")
-
-
-def expect_whole(page, count: int) -> None:
-    """Wait until Politie's list holds `count` items, each once, seen in one instant (a long
-    list is refilled in pieces after a whole card: counted between two pieces it is short)."""
+def expect_whole(page, count: int) -> list[str]:
+    """Politie's item ids once the list holds `count` items, each once, read in one instant
+    (a list refilled in pieces, as after a whole card, is short between two pieces)."""
     block_id = partij_block(page, "Politie").get_attribute("id")
-    page.wait_for_function(
+    whole = page.wait_for_function(
         """([id, n]) => {
-            const items = document.querySelectorAll(`#${id} li.bijdrage`);
-            return items.length === n && new Set([...items].map((li) => li.id)).size === n;
+            const ids = [...document.querySelectorAll(`#${id} li.bijdrage`)].map((li) => li.id);
+            return ids.length === n && new Set(ids).size === n && ids;
         }""",
         arg=[block_id, count],
         timeout=LONG,
     )
+    return whole.json_value()
 
 
 def test_a_long_list_pushed_in_pieces_is_whole_on_the_page(long_kaart):
     page_a, page_b, _context_b, total = long_kaart
-    expect_whole(page_b, total)
-    last = ids_of(page_b)[-1].removeprefix("bijdrage-")
+    last = expect_whole(page_b, total)[-1].removeprefix("bijdrage-")
 
     form = open_edit(page_a, last)
     form.get_by_label("Text", exact=True).fill("Het laatste item, aangepast")
@@ -168,16 +164,17 @@ def test_a_long_list_pushed_in_pieces_is_whole_on_the_page(long_kaart):
 
     # Both pages get the list again in pieces (Anna's own page too): each ends whole, in the
     # same order. (Under load Anna's pieces may come after Bram's; wait for them, not a moment.)
+    lists = []
     for page in (page_b, page_a):
         expect(bijdrage_text(page, last)).to_have_text("Het laatste item, aangepast", timeout=LONG)
-        expect_whole(page, total)
-    assert ids_of(page_b) == ids_of(page_a)
+        lists.append(expect_whole(page, total))
+    assert lists[0] == lists[1]
     assert_same_document(page_b)
 
 
 def test_a_long_list_arriving_while_someone_types_is_whole_once_they_are_done(long_kaart):
     page_a, page_b, _context_b, total = long_kaart
-    ids = [pk.removeprefix("bijdrage-") for pk in ids_of(page_b)]
+    ids = [pk.removeprefix("bijdrage-") for pk in expect_whole(page_b, total)]
     # Bram is typing in one of Politie's items...
     typing = open_edit(page_b, ids[0])
     typing.get_by_label("Text", exact=True).fill("Bram is nog aan het typen")
@@ -215,8 +212,8 @@ def add_haal_seen_by_both_sides_later(page_a) -> str:
 
 
 def test_an_opened_form_stays_open_when_its_long_list_arrives_in_pieces(long_kaart):
-    page_a, page_b, _context_b, _total = long_kaart
-    ids = [pk.removeprefix("bijdrage-") for pk in ids_of(page_b)]
+    page_a, page_b, _context_b, total = long_kaart
+    ids = [pk.removeprefix("bijdrage-") for pk in expect_whole(page_b, total)]
     open_edit(page_b, ids[-1])  # near the end: it comes in one of the last pieces
     page_b.locator("h1").click()  # the focus leaves the form; the form stays open
     form = open_edit(page_a, ids[0])
