@@ -239,8 +239,8 @@ def deelnemer_move(*, deelnemer: Deelnemer, tafel: Tafel | None) -> Deelnemer:
 
 
 def tafel_remove(*, tafel: Tafel, with_content: bool = False) -> None:
-    """Remove a tafel nobody sits at; its kaart goes with it. A kaart with anything written on
-    it goes only `with_content`: the facilitator confirmed that it may."""
+    """Remove a tafel nobody sits at; its kaart goes with it. A kaart anything was ever written
+    on goes only `with_content`: the facilitator confirmed that it may."""
     if tafel.deelnemers.filter(revoked=False).exists():
         raise ValidationError(_("Move the participants of this tafel first."))
     if not with_content and _has_content(tafel):
@@ -333,7 +333,6 @@ def plenair_carry(*, sessie: Sessie, kind: str, item_id: int, actor: Actor = SYS
 
 
 def _has_content(tafel: Tafel) -> bool:
-    return any(
-        items.exists()
-        for items in (tafel.bijdragen, tafel.koppelingen, tafel.vervolgstappen, tafel.perspectieven)
-    )
+    """Anything was ever written on the tafel's kaart: the rule the control room shows too
+    (selectors.TafelOverview.has_content)."""
+    return tafel.events.exists()
