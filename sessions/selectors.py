@@ -50,6 +50,17 @@ class PartijBlock:
         ]
 
 
+# What the kaart puts first in each step (sessions/kaart.html, static/js/kaart.js): the
+# regions in order ("board" is the partijen around the opgave). A region of another step than
+# the current one is shown condensed: its heading and count, its content one click away.
+FLOWS: dict[int, tuple[str, ...]] = {
+    1: ("board", "ontbrekend", "koppelingen", "vervolgstappen", "inzicht"),
+    2: ("board", "koppelingen", "ontbrekend", "vervolgstappen", "inzicht"),
+    3: ("vervolgstappen", "inzicht", "board", "koppelingen", "ontbrekend"),
+}
+REGION_STEP = {"ontbrekend": 2, "koppelingen": 2, "vervolgstappen": 3, "inzicht": 3}
+
+
 @dataclass
 class Kaart:
     tafel: Tafel
@@ -108,8 +119,39 @@ class Kaart:
         return [b for block in self.blocks for b in block.brengen]
 
     @property
+    def own_partij_id(self) -> int | None:
+        """The partij of the participant looking at this kaart (None for a facilitator)."""
+        deelnemer = self.access.deelnemer if self.access is not None else None
+        return deelnemer.partij_id if deelnemer is not None else None
+
+    @property
     def aan_tafel(self) -> list[PartijBlock]:
-        return [b for b in self.blocks if not b.partij.ontbreekt]
+        """The partijen at the table: the viewer's own first, then the others by name."""
+        own = self.own_partij_id
+        blocks = [b for b in self.blocks if not b.partij.ontbreekt]
+        return sorted(blocks, key=lambda block: block.partij.pk != own)
+
+    @property
+    def stappen(self) -> list[tuple[int, str]]:
+        return [
+            (1, gettext("Formulate the opgave")),
+            (2, gettext("Interests and contributions")),
+            (3, gettext("Next steps")),
+        ]
+
+    @property
+    def flow(self) -> tuple[str, ...]:
+        return FLOWS[self.sessie.stap]
+
+    @property
+    def flows(self) -> dict[int, str]:
+        """Per step, the ids of the regions in the order that step shows them (for kaart.js)."""
+        return {stap: " ".join(f"kaart-{name}" for name in flow) for stap, flow in FLOWS.items()}
+
+    @property
+    def condensed(self) -> dict[str, bool]:
+        """Which regions belong to another step than the current one."""
+        return {name: stap != self.sessie.stap for name, stap in REGION_STEP.items()}
 
     @property
     def ontbrekend(self) -> list[PartijBlock]:

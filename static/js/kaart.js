@@ -121,11 +121,13 @@
       var focus = rememberFocus(target);
       var open = rememberOpen(target);
       htmx.swap(target, html, { swapStyle: "outerHTML" });
+      if (expanded[id]) setExpanded(document.getElementById(id), true);
       reopen(open);
       restoreFocus(focus);
     });
     markEditing();
     announceStep();
+    applySwitcher();
   }
 
   // Keeping the keyboard focus where it was when the region around it is swapped ------------
@@ -285,7 +287,8 @@
       while (select.options.length > 1) select.remove(1);
       document.querySelectorAll("#kaart-partijen li.bijdrage." + soort).forEach(function (li) {
         var block = li.closest(".partij-block");
-        var partij = block ? block.querySelector("h3").textContent.trim() : "";
+        var name = block && block.querySelector(".partij-name");
+        var partij = name ? name.textContent.trim() : "";
         var option = document.createElement("option");
         option.value = li.id.slice(li.id.lastIndexOf("-") + 1);
         option.textContent = partij + ": " + truncate(li.querySelector(".tekst").textContent, 80);
@@ -343,7 +346,9 @@
     var section = document.getElementById("kaart-stap");
     var stap = section && section.getAttribute("data-stap");
     if (!stap) return;
+    if (stap !== shownStep) arrangeFlow(stap);
     if (shownStep !== null && stap !== shownStep) {
+      expanded = {};
       var live = document.getElementById("kaart-live");
       var heading = section.querySelector("h2");
       if (live && heading) {
@@ -354,6 +359,95 @@
     }
     shownStep = stap;
   }
+
+  // The step leads -----------------------------------------------------------------------------
+  //
+  // The regions stand in the order the current step puts them (sessions/selectors.py FLOWS);
+  // when the facilitator moves the sessie on, the page puts them in the new order. A region of
+  // another step comes condensed; who opens one keeps it open while pushes replace it.
+
+  var expanded = {}; // region id -> true while its person keeps it open
+
+  function arrangeFlow(stap) {
+    var flow = document.getElementById("kaart-flow");
+    var order = flow && flow.getAttribute("data-flow-" + stap);
+    if (!order) return;
+    var ids = order.split(" ");
+    var now = Array.prototype.map.call(flow.children, function (el) {
+      return el.id;
+    });
+    if (now.join(" ") === ids.join(" ")) return;
+    var regions = ids
+      .map(function (id) {
+        return document.getElementById(id);
+      })
+      .filter(function (el) {
+        return el && el.parentElement === flow;
+      });
+    // The region someone is typing in stays where it is (moving it would drop their focus):
+    // the others are put before and after it.
+    var active = document.activeElement;
+    var at = regions.findIndex(function (el) {
+      return el.contains(active);
+    });
+    if (at < 0) {
+      regions.forEach(function (el) {
+        flow.appendChild(el);
+      });
+      return;
+    }
+    regions.slice(0, at).forEach(function (el) {
+      flow.insertBefore(el, regions[at]);
+    });
+    regions.slice(at + 1).forEach(function (el) {
+      flow.appendChild(el);
+    });
+  }
+
+  function setExpanded(section, open) {
+    var toggle = section.querySelector(".region-toggle");
+    var body = document.getElementById(section.id + "-body");
+    if (!toggle || !body) return;
+    body.hidden = !open;
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    toggle.firstChild.textContent = toggle.getAttribute(open ? "data-hide" : "data-show");
+    if (open) expanded[section.id] = true;
+    else delete expanded[section.id];
+  }
+
+  document.addEventListener("click", function (evt) {
+    var toggle = evt.target.closest && evt.target.closest(".region-toggle");
+    if (!toggle) return;
+    var section = toggle.closest("section[id]");
+    setExpanded(section, toggle.getAttribute("aria-expanded") !== "true");
+  });
+
+  // On a phone one partij is shown at a time: the person's own first, another by its button.
+
+  var shownPartij = null;
+
+  function applySwitcher() {
+    var buttons = document.querySelectorAll("#kaart-partijen .switch-button");
+    if (!buttons.length) return;
+    var ids = Array.prototype.map.call(buttons, function (b) {
+      return b.getAttribute("data-show");
+    });
+    if (ids.indexOf(shownPartij) < 0) shownPartij = ids[0];
+    buttons.forEach(function (button) {
+      var on = button.getAttribute("data-show") === shownPartij;
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+    document.querySelectorAll("#kaart-partijen .partij-block").forEach(function (block) {
+      block.classList.toggle("is-shown", block.id === shownPartij);
+    });
+  }
+
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest(".switch-button");
+    if (!button) return;
+    shownPartij = button.getAttribute("data-show");
+    applySwitcher();
+  });
 
   // A region held back (someone is typing in it) is swapped in later as a whole: what arrives
   // for an element inside it meanwhile goes into that held-back HTML too, or it would be lost
@@ -461,6 +555,8 @@
       if (box && box.hasAttribute("data-text")) showCurrent(box);
     }
     if (target && target.id === "kaart-stap") announceStep();
+    if (target && expanded[target.id]) setExpanded(document.getElementById(target.id), true);
+    applySwitcher();
     if (target && (target.id === "kaart-presence" || target.id.indexOf("partij-") === 0)) markEditing();
     if (target && target.id === "kaart-pong") {
       clearTimeout(pongTimer);
@@ -760,7 +856,9 @@
     setTimeout(function () {
       if (!everOpen) enterHttpMode();
     }, 5000);
+    root.classList.add("switching");
     markEditing();
     announceStep();
+    applySwitcher();
   });
 })();

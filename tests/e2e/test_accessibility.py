@@ -221,12 +221,15 @@ def run_axe(page) -> list[dict]:
 
 
 def open_all_details(page) -> int:
-    """Open every <details> (the kaart's add and edit forms), so that axe checks them too."""
+    """Open every <details> (the kaart's add and edit forms) and every condensed region (the
+    other steps' content), so that axe checks them too."""
     return page.evaluate(
         """() => {
           const closed = [...document.querySelectorAll("details:not([open])")];
           closed.forEach((details) => { details.open = true; });
-          return closed.length;
+          const condensed = [...document.querySelectorAll(".region-toggle[aria-expanded=false]")];
+          condensed.forEach((toggle) => toggle.click());
+          return closed.length + condensed.length;
         }"""
     )
 

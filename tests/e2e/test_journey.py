@@ -196,8 +196,10 @@ def test_the_whole_facilitation_journey(transactional_db, live_url, new_context,
     peek.close()
 
     # 6. Private first: P1 writes their partij's perspectief; P3 (same tafel) does not see it.
+    # In step 1 the kaart opens on what it asks of them: their own perspectief's form is open.
     block = partij_block(p1, p1_partij)
-    block.locator("details.edit > summary", has_text="Write the perspectief").click()
+    writing = block.locator("details.edit", has_text="Write the perspectief")
+    expect(writing).to_have_attribute("open", "")
     form = block.locator("form[id^='form-perspectief-']")
     form.get_by_label("How does your partij see the opgave?").fill(PERSPECTIEF)
     form.get_by_role("button", name="Save").click()

@@ -60,7 +60,8 @@ def test_an_item_is_moved_linked_edited_and_deleted_through_the_forms_it_opens(
     for page in (page_a, page_b):
         expect(page.locator(link)).to_have_count(1, timeout=LIVE)
 
-    # Edit a vervolgstap of the demo from its own form.
+    # Edit a vervolgstap of the demo from its own form (step 3's list, condensed in step 2).
+    page_a.locator("#kaart-vervolgstappen .region-toggle").click()
     stap = page_a.locator("#kaart-vervolgstappen li[id^='vervolgstap-']").first
     stap_id = stap.get_attribute("id")
     stap.locator("details.edit > summary").click()

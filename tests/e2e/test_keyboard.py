@@ -33,16 +33,20 @@ FOCUSED = """() => {
   const el = document.activeElement;
   if (!el || el === document.body) return {tag: "body", name: "", id: ""};
   const label = el.labels && el.labels.length ? el.labels[0].textContent : "";
+  // What is said of it: its text without the parts hidden from assistive technology (icons).
+  const spoken = el.cloneNode(true);
+  spoken.querySelectorAll("[aria-hidden='true']").forEach((hidden) => hidden.remove());
   return {
     tag: el.tagName.toLowerCase(),
     id: el.id || "",
     type: el.type || "",
-    name: (label || el.getAttribute("aria-label") || el.textContent || "").replace(/\\s+/g, " ")
+    name: (label || el.getAttribute("aria-label") || spoken.textContent || "").replace(/\\s+/g, " ")
       .trim(),
     value: "value" in el ? String(el.value) : "",
     selected: el.tagName === "SELECT" && el.selectedIndex >= 0
       ? el.options[el.selectedIndex].text.trim() : "",
     open: el.tagName === "SUMMARY" ? el.parentElement.open : null,
+    opacity: getComputedStyle(el).opacity,
   };
 }"""
 
@@ -72,7 +76,7 @@ def tab_to(page, tag: str, name: str | re.Pattern, *, back: bool = False) -> dic
         visited.append(f"{now['tag']}: {now['name'][:50]}")
         text_ok = name.search(now["name"]) if isinstance(name, re.Pattern) else now["name"] == name
         if now["tag"] == tag and text_ok:
-            return now
+            return {**now, "presses": len(visited)}
     raise AssertionError(
         f"{tag} {name!r} cannot be reached with {'Shift+Tab' if back else 'Tab'}; the focus "
         f"went to:\n" + "\n".join(visited)
@@ -95,7 +99,7 @@ def choose(page, option: str) -> None:
 def expect_focus_on(page, name: str) -> None:
     """The focus is (or, once a swapped region settles, comes back) on the element with this
     text."""
-    expect(page.locator(":focus"), f"the focus is on {focused(page)}").to_have_text(
+    expect(page.locator(":focus"), f"the focus is on {focused(page)}").to_have_accessible_name(
         name, timeout=2_000
     )
 
@@ -141,6 +145,8 @@ def test_a_participant_takes_part_with_the_keyboard_alone(transactional_db, live
     # A haal: open "Add a haal" with Enter, type, and send with the Add button.
     summary = tab_to(page, "summary", f"Add a haal ({PARTIJ})")
     assert summary["open"] is False
+    # Their own partij comes first, and no other partij's controls stand in the way.
+    assert summary["presses"] <= 10, f"{summary['presses']} Tab presses to their own Add a haal"
     page.keyboard.press("Enter")
     assert focused(page)["open"] is True, "Enter did not open the form"
     tab_to(page, "textarea", f"What does {PARTIJ} want to get out of it?")
@@ -172,8 +178,9 @@ def test_a_participant_takes_part_with_the_keyboard_alone(transactional_db, live
     expect(breng.locator(".weight")).to_have_text("weight 2")
     expect_focus_on(page, f"Add a breng ({PARTIJ})")
 
-    # Edit the haal: back up to its Edit control, replace the text, save.
-    tab_to(page, "summary", f"Edit: {HAAL}", back=True)
+    # Edit the haal: back up to its one (quiet) menu control, replace the text, save.
+    menu = tab_to(page, "summary", f"Actions: {HAAL}", back=True)
+    assert menu["opacity"] == "1", "the item's menu control does not show when it has the focus"
     page.keyboard.press("Enter")
     textarea = tab_to(page, "textarea", "Text")
     assert textarea["value"] == HAAL
@@ -183,11 +190,11 @@ def test_a_participant_takes_part_with_the_keyboard_alone(transactional_db, live
     page.keyboard.press("Enter")
     expect(block.locator(".bijdrage.haal", has_text=HAAL_EDITED)).to_be_visible(timeout=LIVE)
     expect(block.locator(".bijdrage.haal", has_text=HAAL)).to_have_count(0)
-    # Back on the (new) Edit control of the same haal.
-    expect_focus_on(page, f"Edit: {HAAL_EDITED}")
+    # Back on the (new) menu control of the same haal.
+    expect_focus_on(page, f"Actions: {HAAL_EDITED}")
 
     # While the participant types a new haal, the facilitator moves the sessie to step 3.
-    tab_to(page, "summary", f"Add a haal ({PARTIJ})")
+    tab_to(page, "summary", f"Add a haal ({PARTIJ})", back=True)
     page.keyboard.press("Enter")
     typing = tab_to(page, "textarea", f"What does {PARTIJ} want to get out of it?")
     page.keyboard.type(UNSENT)

@@ -1,0 +1,257 @@
+"""The kaart as a workspace, in a real browser: the step leads, the partijen stand around the
+opgave, the items are quiet, and on a phone the task is on the first screen.
+
+On the demo kaart (seed_demo: five partijen at the table, twelve bijdragen, four koppelingen,
+three vervolgstappen), joined as Anna de Vries of Politie, in Dutch and in English. Each test
+saves what it saw in test-results/ (kaart-step<N>-<width>px-<language>.png), to look at.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sessions import services
+from sessions.models import Sessie
+from tests.e2e.test_accessibility import LANGUAGES, PARTICIPANT, SCREENSHOTS, demo, join
+from tests.e2e.test_keyboard import log_in_facilitator
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # conftest.py skips these tests then, or fails them when CI=true
+    expect = None
+
+__all__ = ["demo"]  # the fixture, shared with the accessibility tests
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+MAX_DESKTOP_HEIGHT = 2_200  # px, the whole kaart in step 2 at 1280 px
+FIRST_SCREEN = 900  # px, what a phone shows before scrolling (with a little slack)
+OWN = PARTICIPANT[1]
+# What each step puts first, and what it shows condensed (sessions/selectors.py FLOWS).
+LEADS = {
+    1: ("kaart-board", {"kaart-ontbrekend", "kaart-koppelingen", "kaart-vervolgstappen"}),
+    2: ("kaart-board", {"kaart-vervolgstappen", "kaart-inzicht"}),
+    3: ("kaart-vervolgstappen", {"kaart-koppelingen", "kaart-ontbrekend"}),
+}
+# Every element a person could take for an edit, move or delete control of an item.
+ITEM_CONTROLS = re.compile(r"edit|delete|remove|move|bewerk|verwijder|omhoog|omlaag", re.I)
+SHOWN_ITEM_CONTROLS = """(pattern) => {
+  const re = new RegExp(pattern, "i");
+  const items = document.querySelectorAll(
+    "#kaart li.bijdrage, #kaart li.koppeling, #kaart li[id^='vervolgstap-'], #kaart .opgave-text");
+  const shown = [];
+  for (const item of items) {
+    for (const el of item.querySelectorAll("button, summary, a, input[type=submit]")) {
+      // Rendered (not in a closed menu), not invisible, not transparent.
+      const seen = el.checkVisibility({visibilityProperty: true, opacityProperty: true});
+      if (seen && re.test(el.textContent + " " + (el.title || ""))) {
+        shown.push(item.id + ": " + el.textContent.trim().slice(0, 60));
+      }
+    }
+  }
+  return shown;
+}"""
+
+
+def at_step(demo: dict, stap: int) -> None:
+    services.sessie_set_step(sessie=Sessie.objects.get(pk=demo["sessie"]), stap=stap)
+
+
+def open_kaart(new_context, demo: dict, language: str, viewport: dict):
+    page = new_context(locale=LANGUAGES[language], viewport=viewport).new_page()
+    join(page, demo)
+    return page
+
+
+def save(page, name: str) -> str:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return str(path)
+
+
+def flow_ids(page) -> list[str]:
+    return page.locator("#kaart-flow > [id]").evaluate_all("(all) => all.map((el) => el.id)")
+
+
+def own_block(page):
+    return page.locator("#kaart-partijen .partij-block.is-own")
+
+
+# The step leads --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "390px"])
+@pytest.mark.parametrize("stap", [1, 2, 3])
+def test_each_step_leads_with_its_task_and_keeps_the_rest_condensed(
+    demo, new_context, stap, viewport, language
+):
+    at_step(demo, stap)
+    page = open_kaart(new_context, demo, language, viewport)
+    shot = save(page, f"kaart-step{stap}-{viewport['width']}px-{language}")
+
+    lead, condensed = LEADS[stap]
+    assert flow_ids(page)[0] == lead, f"step {stap} does not lead with {lead}; see {shot}"
+    for region in condensed:
+        section = page.locator(f"#{region}")
+        # Condensed, never hidden: the heading stays, the content is one click away.
+        expect(section.get_by_role("heading", level=2)).to_be_visible()
+        expect(section.locator(".region-toggle")).to_have_attribute("aria-expanded", "false")
+        expect(section.locator(".region-body")).to_be_hidden()
+    # The viewer's own partij comes first on the board, marked as theirs.
+    expect(page.locator("#kaart-partijen .partij-block").first).to_have_class(re.compile("is-own"))
+    expect(own_block(page).locator(".partij-name")).to_have_text(OWN)
+    if stap == 1:
+        # Their own perspectief is what step 1 asks first: here written already, so its
+        # form is one click away and the opgave's texts can be edited in plain sight.
+        expect(own_block(page).locator(".perspectief")).to_have_class(re.compile("is-current"))
+        expect(page.locator("#kaart-opgave summary").first).to_be_visible()
+    if stap == 3:
+        expect(page.locator("#kaart-vervolgstappen .region-body")).to_be_visible()
+        expect(page.locator("#kaart-inzicht .region-body")).to_be_visible()
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_the_kaart_in_step_2_fits_in_2200_px_on_a_desktop(demo, new_context, language):
+    page = open_kaart(new_context, demo, language, DESKTOP)
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height <= MAX_DESKTOP_HEIGHT, (
+        f"the kaart is {height}px high at 1280px ({language}); see "
+        f"{save(page, f'kaart-too-high-{language}')}"
+    )
+    # The partijen stand around the opgave: three abreast, the opgave in the middle column.
+    boxes = page.evaluate(
+        """() => {
+          const box = (el) => {
+            const b = el.getBoundingClientRect();
+            return {x: b.x, y: b.y, height: b.height};
+          };
+          return {opgave: box(document.getElementById("kaart-opgave")),
+                  blocks: [...document.querySelectorAll(".partij-block")].map(box)};
+        }"""
+    )
+    opgave, blocks = boxes["opgave"], boxes["blocks"]
+    columns = sorted({round(b["x"]) for b in blocks})
+    assert len(columns) == 3, f"the partijen stand in {len(columns)} columns: {columns}"
+    assert columns[0] < opgave["x"] < columns[2]
+    assert any(b["y"] < opgave["y"] for b in blocks) and any(
+        abs(b["y"] - opgave["y"]) < opgave["height"] for b in blocks if b["x"] != opgave["x"]
+    ), "the opgave does not stand amid the partijen"
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_on_a_phone_the_task_and_the_own_add_control_are_on_the_first_screen(
+    demo, new_context, language
+):
+    page = open_kaart(new_context, demo, language, PHONE)
+    add = "Haal toevoegen" if language == "nl" else "Add a haal"
+    for what, locator in [
+        ("the step's question", page.locator("#kaart-stap .stap-question")),
+        ("the own partij's add control", own_block(page).locator("summary", has_text=add)),
+    ]:
+        expect(locator).to_be_visible()
+        # Read in one go (a push may replace the element between two calls).
+        bottom = locator.evaluate("(el) => el.getBoundingClientRect().bottom + window.scrollY")
+        assert bottom <= FIRST_SCREEN, (
+            f"{what} ends at {bottom:.0f}px on a phone ({language}); see "
+            f"{save(page, f'kaart-first-screen-{language}')}"
+        )
+
+
+def test_on_a_phone_each_partij_is_one_tap_away(demo, new_context):
+    page = open_kaart(new_context, demo, "en", PHONE)
+    blocks = page.locator("#kaart-partijen .partij-block")
+    expect(blocks.filter(visible=True)).to_have_count(1)
+    expect(own_block(page)).to_be_visible()
+    switcher = page.get_by_role("navigation", name="Show one partij")
+    expect(switcher.get_by_role("button").first).to_have_accessible_name(f"{OWN} (yours)")
+    expect(switcher.get_by_role("button").first).to_have_attribute("aria-pressed", "true")
+
+    for name in ["Gemeente", "Omgevingsdienst", "Belastingdienst"]:
+        button = switcher.get_by_role("button", name=name, exact=True)
+        button.click()  # one tap
+        expect(button).to_have_attribute("aria-pressed", "true")
+        expect(blocks.filter(visible=True)).to_have_count(1)
+        expect(page.get_by_role("article", name=name, exact=True)).to_be_visible()
+    expect(own_block(page)).to_be_hidden()
+
+
+# Quiet items -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_items_show_no_edit_or_delete_control_until_focused_or_opened(demo, new_context, language):
+    page = open_kaart(new_context, demo, language, DESKTOP)
+    page.locator("#kaart-vervolgstappen .region-toggle").click()  # step 3's list too
+    page.mouse.move(0, 0)
+    shown = page.evaluate(SHOWN_ITEM_CONTROLS, ITEM_CONTROLS.pattern)
+    assert not shown, f"item controls shown before anyone asked for them: {shown}"
+
+    # The one menu control of an item shows on hover, and opens its actions in place.
+    item = own_block(page).locator("li.bijdrage.haal").first
+    menu = item.locator("summary.item-menu")
+    assert menu.evaluate("(el) => getComputedStyle(el).opacity") == "0"
+    item.hover()
+    assert menu.evaluate("(el) => getComputedStyle(el).opacity") == "1"
+    menu.click()
+    delete = "Verwijderen" if language == "nl" else "Delete"
+    expect(item.get_by_role("button", name=re.compile(f"^{delete}"))).to_be_visible()
+    expect(item.locator("textarea[name='tekst']")).to_be_visible()
+
+
+# Pictures --------------------------------------------------------------------------------------
+
+PICTURE_TEXT = """() => [...document.querySelectorAll("#kaart-inzicht svg")]
+  .filter((svg) => svg.getBoundingClientRect().width > 0)
+  .flatMap((svg) => {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    return [...svg.querySelectorAll("text")].map((text) => ({
+      text: text.textContent.trim().slice(0, 30),
+      px: parseFloat(getComputedStyle(text).fontSize) * scale,
+    }));
+  })"""
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "390px"])
+def test_the_balance_and_the_map_are_read_at_12_px_or_as_a_list(demo, new_context, viewport):
+    at_step(demo, 3)
+    page = open_kaart(new_context, demo, "en", viewport)
+    texts = page.evaluate(PICTURE_TEXT)
+    small = [t for t in texts if t["px"] < 12]
+    assert not small, f"picture text under 12px at {viewport['width']}px: {small[:5]}"
+    lists = page.locator("#kaart-inzicht .picture-list")
+    if viewport is PHONE:
+        assert texts == [], "a phone gets the pictures' data as lists, not shrunken pictures"
+        expect(lists.first).to_contain_text("Politie: halen 2, brengen 5.")
+        expect(lists.nth(1)).to_contain_text("brings what")
+    else:
+        assert len(texts) > 20, "the desktop shows the pictures"
+        expect(lists.first).to_be_hidden()
+
+
+# Live ------------------------------------------------------------------------------------------
+
+
+def test_when_the_step_changes_the_kaart_puts_the_new_task_first_without_reloading(
+    demo, new_context
+):
+    username, password = demo["username"], demo["password"]
+    page = open_kaart(new_context, demo, "en", DESKTOP)
+    page.evaluate("window.__same = 1")
+    page.locator("#kaart-vervolgstappen .region-toggle").click()
+    assert flow_ids(page)[0] == "kaart-board"
+
+    facilitator = new_context().new_page()
+    log_in_facilitator(facilitator, username, password)
+    facilitator.goto(f"/sessies/{demo['sessie']}/")
+    facilitator.get_by_role("button", name="Next step →", exact=True).click()
+
+    expect(page.locator("#kaart-stap")).to_have_attribute("data-stap", "3", timeout=5_000)
+    expect(page.locator("#kaart-flow > [id]").first).to_have_id("kaart-vervolgstappen")
+    assert flow_ids(page)[:3] == ["kaart-vervolgstappen", "kaart-inzicht", "kaart-board"]
+    expect(page.locator("#kaart-koppelingen .region-body")).to_be_hidden()
+    expect(page.locator("#kaart-vervolgstappen .region-toggle")).to_have_count(0)
+    assert page.evaluate("window.__same === 1"), "the kaart was reloaded for the step change"
