@@ -25,7 +25,7 @@ $(SERVE_STAMP): pyproject.toml | $(BIN)/python
 run: $(SERVE_STAMP)
 	$(BIN)/python manage.py migrate --no-input
 	PORT=$(PORT) $(BIN)/python manage.py seed_demo
-	$(BIN)/python -m halenbrengen.serve -b 127.0.0.1 -p $(PORT) \
+	HB_TECHNICAL_404=0 $(BIN)/python -m halenbrengen.serve -b 127.0.0.1 -p $(PORT) \
 		--websocket-max-message-size 131072 --websocket-max-frame-size 131072 \
 		halenbrengen.asgi:application
 

@@ -34,6 +34,10 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 
+# With DEBUG on: Django's debug page for a page that does not exist (1), or the product's own
+# 404 page (0, what `make run`'s demo shows).
+HB_TECHNICAL_404 = env_bool("HB_TECHNICAL_404", DEBUG)
+
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 if "*" in ALLOWED_HOSTS:
     # The websocket origin check relies on a real host list.
@@ -68,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    "halenbrengen.middleware.ProductNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "halenbrengen.urls"

@@ -115,6 +115,33 @@ def test_an_unknown_page_is_a_clear_404(client, db, settings):
     assert "does not exist" in response.content.decode()
 
 
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_demo_shows_its_own_404_page_not_the_debug_page(client, db, settings, language):
+    # `make run` serves the demo with DEBUG on and HB_TECHNICAL_404=0.
+    settings.DEBUG, settings.HB_TECHNICAL_404 = True, False
+    response = client.get("/bestaat-niet/", HTTP_ACCEPT_LANGUAGE=language)
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert f'<html lang="{language}">' in html
+    assert ("bestaat niet" if language == "nl" else "does not exist") in html
+    assert "URLconf" not in html
+
+
+def test_a_developer_still_gets_the_debug_404_page(client, db, settings):
+    settings.DEBUG, settings.HB_TECHNICAL_404 = True, True
+    response = client.get("/bestaat-niet/")
+    assert response.status_code == 404
+    assert "URLconf" in response.content.decode()
+
+
+def test_a_404_page_of_a_view_of_its_own_is_kept_in_the_demo(client, db, settings):
+    settings.DEBUG, settings.HB_TECHNICAL_404 = True, False
+    response = client.get("/j/999999/not-a-token/")
+    assert response.status_code == 404
+    assert "URLconf" not in response.content.decode()
+    assert "This page does not exist" not in response.content.decode()
+
+
 @pytest.mark.parametrize(
     ("language", "title"),
     [("nl", "Toegankelijkheidsverklaring"), ("en", "Accessibility statement")],
