@@ -1,6 +1,7 @@
 import math
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -140,6 +141,12 @@ class SessieForm(forms.Form):
     )
     timer_minutes = forms.IntegerField(
         label=_("Minutes per step on the timer"), min_value=1, max_value=240, initial=15
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the sessie"),
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+        help_text=_("Participants start in this language; each can switch on their own page."),
     )
     tafels = forms.IntegerField(
         label=_("Number of tafels to start with"),

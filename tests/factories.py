@@ -61,6 +61,9 @@ class SessieFactory(factory.django.DjangoModelFactory):
     opgave = factory.SubFactory(OpgaveFactory)
     title = factory.Sequence(lambda n: f"Sessie {n}")
     state = Sessie.State.OPEN
+    # Participants start in the sessie's language; most tests read the English page. The
+    # default (Dutch) is tested in tests/views/test_joining.py.
+    language = "en"
 
 
 class TafelFactory(factory.django.DjangoModelFactory):

@@ -32,6 +32,10 @@ class Sessie(models.Model):
         _("state"), max_length=20, choices=State.choices, default=State.GEPLAND
     )
     locked = models.BooleanField(_("locked"), default=False)
+    # The language participants start in (they can switch); facilitators keep their own.
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
     join_token = models.CharField(max_length=64, default=new_join_token, editable=False)
     join_revoked = models.BooleanField(_("join link revoked"), default=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max
@@ -134,16 +135,21 @@ def sessie_update(
     title: str,
     starts_at: datetime.datetime | None = None,
     timer_seconds: int | None = None,
+    language: str | None = None,
 ) -> Sessie:
     sessie.title = _clean_text(title, field="title", max_length=200)
     sessie.starts_at = starts_at
+    if language is not None:
+        if language not in dict(settings.LANGUAGES):
+            raise ValidationError({"language": _("Unknown language.")}, code="invalid")
+        sessie.language = language
     if timer_seconds is not None:
         if not 10 <= timer_seconds <= 4 * 3600:
             raise ValidationError(
                 {"timer_seconds": _("The timer runs between 10 seconds and 4 hours.")}
             )
         sessie.timer_seconds = timer_seconds
-    sessie.save(update_fields=["title", "starts_at", "timer_seconds"])
+    sessie.save(update_fields=["title", "starts_at", "timer_seconds", "language"])
     _sessie_changed(sessie, "sessie")
     return sessie
 
@@ -158,7 +164,8 @@ def sessie_duplicate(*, sessie: Sessie, actor: Actor = SYSTEM) -> Sessie:
         actor=actor,
     )
     copy.timer_seconds = sessie.timer_seconds
-    copy.save(update_fields=["timer_seconds"])
+    copy.language = sessie.language
+    copy.save(update_fields=["timer_seconds", "language"])
     return copy
 
 

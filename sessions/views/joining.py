@@ -39,7 +39,25 @@ def join_link(request: HttpRequest, pk: int, token: str) -> HttpResponse:
             request, "sessions/join_refused.html", {"status": status}, status=410 if sessie else 404
         )
     request.session[JOIN_PENDING_KEY] = {"sessie": sessie.pk, "generation": sessie.link_generation}
-    return redirect("sessions:sessie_join", pk=sessie.pk)
+    response = redirect("sessions:sessie_join", pk=sessie.pk)
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        # Who has not chosen a language here starts in the sessie's; the switch stays theirs.
+        _set_language_cookie(response, sessie.language)
+    return response
+
+
+def _set_language_cookie(response: HttpResponse, language: str) -> None:
+    """The cookie Django's set_language view sets, with the same settings."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
 
 
 def _pending_join_status(request: HttpRequest, sessie: Sessie) -> access.LinkStatus:

@@ -251,6 +251,7 @@ def sessie_edit(request: HttpRequest, pk: int, sessie_pk: int | None = None) -> 
             "title": sessie.title,
             "starts_at": sessie.starts_at,
             "timer_minutes": sessie.timer_seconds // 60,
+            "language": sessie.language,
         }
         if sessie
         else {"timer_minutes": 15, "tafels": 1}
@@ -275,6 +276,7 @@ def sessie_edit(request: HttpRequest, pk: int, sessie_pk: int | None = None) -> 
                     title=data["title"],
                     starts_at=data["starts_at"],
                     timer_seconds=data["timer_minutes"] * 60,
+                    language=data["language"],
                 )
         except ValidationError as error:
             form.add_error(None, error)

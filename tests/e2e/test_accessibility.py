@@ -103,6 +103,11 @@ def prepare(page_type: str, demo: dict) -> None:
         demo["username"], demo["password"] = coordinator.username, PASSWORD
 
 
+def speak(demo: dict, language: str) -> None:
+    """Set the demo's sessies to this language: the one their participants start in."""
+    Sessie.objects.filter(opgave_id=demo["opgave"]).update(language=language)
+
+
 def log_in(page, demo: dict) -> None:
     """Log the facilitator (or whoever `demo` names) in through the login form."""
     page.goto("/login/")
@@ -261,6 +266,7 @@ def describe(violations: list[dict]) -> str:
 @pytest.mark.parametrize("page_type", PAGE_TYPES)
 def test_axe_finds_no_wcag21_aa_violation(demo, new_context, page_type, language):
     prepare(page_type, demo)
+    speak(demo, language)
     # The app's Content-Security-Policy (script-src 'self') refuses the injected axe script.
     page = new_context(locale=LANGUAGES[language], bypass_csp=True).new_page()
     open_page(page, page_type, demo)
@@ -286,6 +292,7 @@ def test_axe_finds_no_wcag21_aa_violation(demo, new_context, page_type, language
 @pytest.mark.parametrize("language", list(LANGUAGES))
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 800)])
 def test_the_kaart_has_no_horizontal_overflow(demo, new_context, width, height, language):
+    speak(demo, language)
     context = new_context(locale=LANGUAGES[language], viewport={"width": width, "height": height})
     page = context.new_page()
     join(page, demo)

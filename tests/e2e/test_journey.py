@@ -121,6 +121,9 @@ def test_the_whole_facilitation_journey(transactional_db, live_url, new_context,
     fac.get_by_label("Title", exact=True).fill(SESSIE_TITLE)
     fac.get_by_label("Minutes per step on the timer").fill(str(TIMER_MINUTES))
     fac.get_by_label("Number of tafels to start with").fill("1")
+    # The participants (English-speaking browsers here) start in the sessie's language.
+    expect(fac.get_by_label("Language of the sessie")).to_have_value("nl")
+    fac.get_by_label("Language of the sessie").select_option(label="English")
     fac.get_by_role("button", name="Save").click()
     expect(fac).to_have_url(re.compile(r"/sessies/\d+/$"))
     sessie_url = fac.url

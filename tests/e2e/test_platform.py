@@ -24,10 +24,12 @@ VERBINDENDE_VRAAG = (
 )
 
 
-def seed_demo(live_url: str) -> tuple[str, str, str]:
-    """Run seed_demo against the live server; return (username, password, join link)."""
+def seed_demo(live_url: str, language: str = "en") -> tuple[str, str, str]:
+    """Run seed_demo against the live server, its sessie in this language (the language its
+    participants start in); return (username, password, join link)."""
     out = io.StringIO()
     call_command("seed_demo", base_url=live_url, stdout=out)
+    Sessie.objects.filter(opgave__title=OPGAVE_TITLE).update(language=language)
     printed = out.getvalue()
     login = re.search(r"^Facilitator login: (\S+) / (\S+)$", printed, re.MULTILINE)
     join = re.search(r"^Join link: (\S+)$", printed, re.MULTILINE)

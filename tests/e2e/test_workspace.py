@@ -14,7 +14,7 @@ import pytest
 
 from sessions import services
 from sessions.models import Sessie
-from tests.e2e.test_accessibility import LANGUAGES, PARTICIPANT, SCREENSHOTS, demo, join
+from tests.e2e.test_accessibility import LANGUAGES, PARTICIPANT, SCREENSHOTS, demo, join, speak
 from tests.e2e.test_keyboard import log_in_facilitator
 
 try:
@@ -60,6 +60,7 @@ def at_step(demo: dict, stap: int) -> None:
 
 
 def open_kaart(new_context, demo: dict, language: str, viewport: dict):
+    speak(demo, language)
     page = new_context(locale=LANGUAGES[language], viewport=viewport).new_page()
     join(page, demo)
     return page
@@ -193,9 +194,9 @@ def test_items_show_no_edit_or_delete_control_until_focused_or_opened(demo, new_
     # The one menu control of an item shows on hover, and opens its actions in place.
     item = own_block(page).locator("li.bijdrage.haal").first
     menu = item.locator("summary.item-menu")
-    assert menu.evaluate("(el) => getComputedStyle(el).opacity") == "0"
+    expect(menu).to_have_css("opacity", "0")
     item.hover()
-    assert menu.evaluate("(el) => getComputedStyle(el).opacity") == "1"
+    expect(menu).to_have_css("opacity", "1")
     menu.click()
     delete = "Verwijderen" if language == "nl" else "Delete"
     expect(item.get_by_role("button", name=re.compile(f"^{delete}"))).to_be_visible()

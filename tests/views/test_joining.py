@@ -4,6 +4,8 @@ import datetime
 import re
 
 import pytest
+from bs4 import BeautifulSoup
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -155,3 +157,34 @@ def test_a_participants_pages_offer_no_login(client, sessie, tafel, partij, faci
     assert (
         reverse("sessions:dashboard") in client.get(new_tafel.get_absolute_url()).content.decode()
     )
+
+
+# The sessie's language --------------------------------------------------------------------
+
+
+def _join_form_language(client, sessie, **headers) -> str:
+    response = client.get(sessie.get_join_path(), follow=True, **headers)
+    assert response.status_code == 200
+    return BeautifulSoup(response.content, "html.parser").html["lang"]
+
+
+@pytest.mark.parametrize("browser", ["en", "nl"])
+def test_a_participant_starts_in_the_language_the_facilitator_set(client, db, browser):
+    dutch = factories.SessieFactory(language="nl")
+    assert _join_form_language(client, dutch, HTTP_ACCEPT_LANGUAGE=browser) == "nl"
+    english = factories.SessieFactory(language="en")
+    assert _join_form_language(Client(), english, HTTP_ACCEPT_LANGUAGE=browser) == "en"
+
+
+def test_a_new_sessie_is_dutch_unless_the_facilitator_chooses(db):
+    sessie = services.sessie_create(opgave=factories.OpgaveFactory(), title="Ronde 2")
+    assert sessie.language == "nl"
+
+
+def test_who_switched_language_keeps_their_choice_when_joining(client, db):
+    sessie = factories.SessieFactory(language="nl")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert _join_form_language(client, sessie, HTTP_ACCEPT_LANGUAGE="nl") == "en"
+    # ... and can switch on the kaart's pages as before.
+    client.post("/i18n/setlang/", {"language": "nl", "next": "/"})
+    assert _join_form_language(client, sessie) == "nl"

@@ -219,3 +219,18 @@ def test_the_plenary_view_names_halen_and_brengen_and_shows_koppelingen(
     koppelingen = kaart.find("h3", string="Koppelingen").find_next("ul").get_text(" ", strip=True)
     assert "Politie wants “Zicht op panden”" in koppelingen
     assert "Gemeente brings “Kadaster”" in koppelingen
+
+
+def test_the_facilitator_sets_the_sessie_language_and_a_copy_keeps_it(client, opgave, facilitator):
+    client.force_login(facilitator)
+    data = {"title": "Ronde met gasten", "timer_minutes": "15", "tafels": "1", "language": "en"}
+    client.post(reverse("sessions:sessie_add", args=[opgave.pk]), data)
+    sessie = opgave.sessies.get(title="Ronde met gasten")
+    assert sessie.language == "en"
+    copy = services.sessie_duplicate(sessie=sessie)
+    assert copy.language == "en"
+    data = {**data, "language": "fr"}
+    response = client.post(reverse("sessions:sessie_edit", args=[opgave.pk, sessie.pk]), data)
+    assert response.status_code == 200  # the form again, with its error
+    sessie.refresh_from_db()
+    assert sessie.language == "en"
