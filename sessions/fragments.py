@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from sessions.access import Access
 from sessions.kinds import SPECS, Change
 from sessions.models import Sessie
-from sessions.selectors import Kaart, sessie_room, tafel_overviews
+from sessions.selectors import Kaart, kaart_for, plenair_kaarten, sessie_room, tafel_overviews
 
 KAART_TEMPLATE = "sessions/kaart.html"
 
@@ -343,3 +343,29 @@ def render_tafel_overview(sessie: Sessie, allowed: Access, tafel_id: int) -> str
     return render_to_string(
         "sessions/includes/tafel_overview.html", {"overview": overviews[tafel_id]}
     )
+
+
+def render_plenair(sessie: Sessie, allowed: Access, *, csrf_token: str) -> str:
+    """The plenary view's kaarten, all of them (a new tafel, a changed sessie)."""
+    context = {
+        "sessie": sessie,
+        "access": allowed,
+        "csrf_token": csrf_token,
+        **plenair_kaarten(sessie, allowed),
+    }
+    return render_to_string("sessions/plenair.html#live", context)
+
+
+def render_compact_kaart(sessie: Sessie, allowed: Access, tafel_id: int, *, csrf_token: str) -> str:
+    """One tafel's kaart in the plenary view, pushed on its own ("" when it is not there)."""
+    tafel = sessie.tafels.filter(pk=tafel_id).first()
+    if tafel is None:
+        return ""
+    context = {
+        "sessie": sessie,
+        "k": kaart_for(tafel_id, allowed),
+        "carry": allowed.can_manage and not tafel.plenair,
+        "oob": True,
+        "csrf_token": csrf_token,
+    }
+    return render_to_string("sessions/includes/kaart_compact.html", context)

@@ -258,6 +258,16 @@ def kaart_for(tafel_id: int, access: Access) -> Kaart:
     )
 
 
+def plenair_kaarten(sessie: Sessie, access: Access) -> dict:
+    """The plenary view: every tafel's kaart in order, and the sessie's plenary kaart."""
+    tafels = list(sessie.tafels.order_by("nummer"))
+    plenair = next((t for t in tafels if t.plenair), None)
+    return {
+        "kaarten": [kaart_for(t.pk, access) for t in tafels if not t.plenair],
+        "plenair": kaart_for(plenair.pk, access) if plenair else None,
+    }
+
+
 RECENT = datetime.timedelta(seconds=60)
 
 

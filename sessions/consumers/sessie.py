@@ -1,5 +1,6 @@
 """The websocket of a sessie's control room, plenary view and waiting page: they follow the
-sessie live. It only listens; the controls are plain forms."""
+sessie live. It only listens; the controls are plain forms. The plenary view connects with
+`?view=plenair` and gets the tafels' kaarten instead of the control room."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class SessieConsumer(CountedConsumer):
 
     async def connect(self) -> None:
         self.sessie_id = int(self.scope["url_route"]["kwargs"]["sessie_id"])
+        self.plenair = b"view=plenair" in self.scope.get("query_string", b"").split(b"&")
         self.language = language_of(self.scope)
         self.groups_joined: list[str] = []
         await self.accept()
@@ -47,7 +49,8 @@ class SessieConsumer(CountedConsumer):
         await self.send_room()
 
     async def tafel_activity(self, event: dict[str, Any]) -> None:
-        html = await self._render_tafel(event["tafel_id"])
+        render = self._render_compact if self.plenair else self._render_tafel
+        html = await render(event["tafel_id"])
         if html:
             await self.send(text_data=html)
 
@@ -78,12 +81,18 @@ class SessieConsumer(CountedConsumer):
             sessie, allowed = self._access_now()
             if not allowed.can_view:
                 return None
+            if self.plenair and allowed.deelnemer is None:
+                return fragments.render_plenair(sessie, allowed, csrf_token=self._csrf_token())
             return fragments.render_room(
                 sessie,
                 allowed,
                 join_url=self._join_url(sessie),
-                csrf_token=self.scope.get("cookies", {}).get(settings.CSRF_COOKIE_NAME, ""),
+                csrf_token=self._csrf_token(),
             )
+
+    def _csrf_token(self) -> str:
+        """This browser's CSRF token: the pushed controls are plain POST forms."""
+        return self.scope.get("cookies", {}).get(settings.CSRF_COOKIE_NAME, "")
 
     @database_sync_to_async
     def _render_tafel(self, tafel_id: int) -> str:
@@ -95,3 +104,16 @@ class SessieConsumer(CountedConsumer):
             if not allowed.can_view:
                 return ""
             return fragments.render_tafel_overview(sessie, allowed, tafel_id)
+
+    @database_sync_to_async
+    def _render_compact(self, tafel_id: int) -> str:
+        with translation.override(self.language):
+            sessie = Sessie.objects.select_related("opgave").filter(pk=self.sessie_id).first()
+            if sessie is None:
+                return ""
+            allowed = access.opgave_access(self.scope.get("user"), sessie.opgave)
+            if not allowed.can_view:
+                return ""
+            return fragments.render_compact_kaart(
+                sessie, allowed, tafel_id, csrf_token=self._csrf_token()
+            )

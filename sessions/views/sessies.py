@@ -225,17 +225,7 @@ SESSIE_CONTROLS = {
 def plenair(request: HttpRequest, pk: int) -> HttpResponse:
     """The tafels' kaarten side by side; the facilitator carries items to the plenary kaart."""
     sessie, allowed = sessie_or_404(request, pk)
-    kaarten = [
-        selectors.kaart_for(tafel.pk, allowed)
-        for tafel in sessie.tafels.filter(plenair=False).order_by("nummer")
-    ]
-    plenair_tafel = sessie.tafels.filter(plenair=True).first()
-    context = {
-        "sessie": sessie,
-        "access": allowed,
-        "kaarten": kaarten,
-        "plenair": selectors.kaart_for(plenair_tafel.pk, allowed) if plenair_tafel else None,
-    }
+    context = {"sessie": sessie, "access": allowed, **selectors.plenair_kaarten(sessie, allowed)}
     return render(request, "sessions/plenair.html", context)
 
 

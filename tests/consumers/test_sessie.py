@@ -17,14 +17,15 @@ def memory_layer(settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 
-def sessie_socket(sessie_id, session_key):
+def sessie_socket(sessie_id, session_key, view=""):
     headers = [
         (b"host", b"localhost"),
         (b"origin", b"http://localhost"),
         (b"accept-language", b"en"),
     ]
     headers.append((b"cookie", f"sessionid={session_key}".encode()))
-    return WebsocketCommunicator(application, f"/ws/sessies/{sessie_id}/", headers=headers)
+    path = f"/ws/sessies/{sessie_id}/" + (f"?view={view}" if view else "")
+    return WebsocketCommunicator(application, path, headers=headers)
 
 
 async def receive_until(comm, needle, tries=20):
@@ -64,6 +65,25 @@ async def test_the_control_room_follows_each_tafel_live():
     overview = await receive_until(room, f'id="tafel-overview-{k.tafel_a.pk}"')
     assert "Zichtbaar in het overzicht" in overview
     await room.disconnect()
+
+
+async def test_the_plenary_view_follows_each_tafels_kaart_live():
+    k = await sync_to_async(make_kaarten)()
+    view = sessie_socket(k.sessie.pk, k.people["facilitator"], view="plenair")
+    assert (await view.connect())[0]
+    first = await view.receive_from(timeout=5)
+    # The kaarten of every tafel, not the control room.
+    assert 'id="plenair-live"' in first and 'id="sessie-status"' not in first
+    assert f'id="compact-kaart-{k.tafel_a.pk}"' in first
+    await sync_to_async(services.bijdrage_add)(
+        tafel=k.tafel_a, partij=k.politie, soort="breng", tekst="Zichtbaar in het plenair"
+    )
+    pushed = await receive_until(view, "Zichtbaar in het plenair")
+    # That tafel's kaart on its own, to be swapped in by its id; haal or breng by its label.
+    assert pushed.startswith(f'<article id="compact-kaart-{k.tafel_a.pk}" hx-swap-oob="true"')
+    assert f'id="compact-kaart-{k.tafel_b.pk}"' not in pushed
+    assert "breng</span> Zichtbaar in het plenair" in pushed
+    await view.disconnect()
 
 
 async def test_a_coordinator_follows_without_controls():

@@ -15,6 +15,7 @@ import pytest
 from sessions import services
 from sessions.models import Sessie
 from tests.e2e.test_accessibility import LANGUAGES, PARTICIPANT, SCREENSHOTS, demo, join, speak
+from tests.e2e.test_kaart import add_haal
 from tests.e2e.test_keyboard import log_in_facilitator
 
 try:
@@ -256,3 +257,20 @@ def test_when_the_step_changes_the_kaart_puts_the_new_task_first_without_reloadi
     expect(page.locator("#kaart-koppelingen .region-body")).to_be_hidden()
     expect(page.locator("#kaart-vervolgstappen .region-toggle")).to_have_count(0)
     assert page.evaluate("window.__same === 1"), "the kaart was reloaded for the step change"
+
+
+def test_the_plenary_view_follows_the_tafels_live(demo, new_context):
+    username, password = demo["username"], demo["password"]
+    page = open_kaart(new_context, demo, "en", DESKTOP)
+    facilitator = new_context().new_page()
+    log_in_facilitator(facilitator, username, password)
+    facilitator.goto(f"/sessies/{demo['sessie']}/plenair/")
+    tafel = facilitator.locator(f"#compact-kaart-{demo['tafel']}")
+    expect(tafel).to_be_visible()
+
+    add_haal(page, OWN, "Een vast aanspreekpunt per terrein")
+    item = tafel.locator(".compact-item", has_text="Een vast aanspreekpunt per terrein")
+    expect(item).to_be_visible(timeout=5_000)
+    # Haal or breng is told by its label, not by colour alone.
+    expect(item.locator(".badge.soort")).to_have_text("haal")
+    expect(tafel.get_by_role("heading", name="Koppelingen")).to_be_visible()
