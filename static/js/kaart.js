@@ -128,6 +128,7 @@
     markEditing();
     announceStep();
     applySwitcher();
+    drawLinks();
   }
 
   // Keeping the keyboard focus where it was when the region around it is swapped ------------
@@ -449,6 +450,66 @@
     applySwitcher();
   });
 
+  // Koppelingen on the board: each haal shows which partij answers it, each breng which partij
+  // needs it, as a link to the other item (drawn from the koppelingen list, after every swap).
+
+  function drawLinks() {
+    if (!root) return;
+    var links = {}; // bijdrage id -> [{to: item id, label, partij}]
+    document.querySelectorAll("#kaart-koppelingen li.koppeling").forEach(function (li) {
+      var haal = "bijdrage-" + li.getAttribute("data-haal");
+      var breng = "bijdrage-" + li.getAttribute("data-breng");
+      (links[haal] = links[haal] || []).push({
+        to: breng, arrow: "←", label: root.getAttribute("data-answered-by"),
+        partij: li.getAttribute("data-breng-partij"),
+      });
+      (links[breng] = links[breng] || []).push({
+        to: haal, arrow: "→", label: root.getAttribute("data-needed-by"),
+        partij: li.getAttribute("data-haal-partij"),
+      });
+    });
+    document.querySelectorAll("#kaart-partijen li.bijdrage").forEach(function (item) {
+      var foot = item.querySelector(":scope > .bijdrage-foot") || item;
+      var old = foot.querySelector(":scope > .link-chips");
+      var mine = links[item.id];
+      var key = mine ? JSON.stringify(mine) : "";
+      if (old && old.getAttribute("data-key") === key) return;
+      if (old) old.remove();
+      if (!mine) return;
+      var box = document.createElement("span");
+      box.className = "link-chips";
+      box.setAttribute("data-key", key);
+      mine.forEach(function (link) {
+        var a = document.createElement("a");
+        a.className = "link-chip";
+        a.href = "#" + link.to;
+        var arrow = document.createElement("span");
+        arrow.setAttribute("aria-hidden", "true");
+        arrow.textContent = link.arrow + " ";
+        var said = document.createElement("span");
+        said.className = "visually-hidden";
+        said.textContent = link.label + " ";
+        a.append(arrow, said, document.createTextNode(link.partij));
+        box.appendChild(a);
+      });
+      foot.appendChild(box);
+    });
+  }
+
+  // Following a koppeling to an item of a partij the phone does not show: show that partij.
+  document.addEventListener("click", function (evt) {
+    var chip = evt.target.closest && evt.target.closest(".link-chip");
+    var target = chip && document.getElementById(chip.getAttribute("href").slice(1));
+    var block = target && target.closest(".partij-block");
+    if (!block) return;
+    shownPartij = block.id;
+    applySwitcher();
+    target.classList.add("is-target");
+    setTimeout(function () {
+      target.classList.remove("is-target");
+    }, 2000);
+  });
+
   // A region held back (someone is typing in it) is swapped in later as a whole: what arrives
   // for an element inside it meanwhile goes into that held-back HTML too, or it would be lost
   // when the region comes in.
@@ -557,6 +618,7 @@
     if (target && target.id === "kaart-stap") announceStep();
     if (target && expanded[target.id]) setExpanded(document.getElementById(target.id), true);
     applySwitcher();
+    drawLinks();
     if (target && (target.id === "kaart-presence" || target.id.indexOf("partij-") === 0)) markEditing();
     if (target && target.id === "kaart-pong") {
       clearTimeout(pongTimer);
@@ -860,5 +922,6 @@
     markEditing();
     announceStep();
     applySwitcher();
+    drawLinks();
   });
 })();

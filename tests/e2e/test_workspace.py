@@ -181,6 +181,23 @@ def test_on_a_phone_each_partij_is_one_tap_away(demo, new_context):
     expect(own_block(page)).to_be_hidden()
 
 
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "390px"])
+def test_the_koppelingen_stand_on_the_board_and_lead_to_the_other_item(demo, new_context, viewport):
+    page = open_kaart(new_context, demo, "en", viewport)
+    # Politie's haal is answered by a breng of Gemeente (the demo's first koppeling).
+    haal = own_block(page).locator("li.bijdrage.haal").first
+    chip = haal.get_by_role("link", name="answered by Gemeente")
+    expect(chip).to_be_visible()
+    target = chip.get_attribute("href")
+    # ... which says in turn that Politie needs it (on a phone, Gemeente is not shown yet).
+    expect(page.locator(f".partij-block:has({target}) .partij-name")).to_have_text("Gemeente")
+    expect(page.locator(f"{target} .link-chip")).to_contain_text("needed by Politie")
+    chip.click()
+    # On a phone as on a desktop, the breng that answers it is in sight.
+    expect(page.locator(target)).to_be_in_viewport()
+    expect(page.get_by_role("article", name="Gemeente", exact=True)).to_be_visible()
+
+
 # Quiet items -----------------------------------------------------------------------------------
 
 
