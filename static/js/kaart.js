@@ -129,6 +129,7 @@
     announceStep();
     applySwitcher();
     drawLinks();
+    focusAfterDelete();
   }
 
   // Keeping the keyboard focus where it was when the region around it is swapped ------------
@@ -510,6 +511,47 @@
     }, 2000);
   });
 
+  // Deleting an item with the keyboard: the focus goes to its neighbour in the list (or the
+  // list's add control), not to the top of the page when the item goes.
+
+  var deleting = null; // { item: id, then: [focus keys to try] }
+
+  document.addEventListener(
+    "submit",
+    function (evt) {
+      var form = evt.target;
+      var id = form.getAttribute && form.getAttribute("id");
+      var item = id && /-delete$/.test(id) && form.closest("li[id]");
+      if (!item) return;
+      var then = [];
+      [item.nextElementSibling, item.previousElementSibling].forEach(function (li) {
+        if (li && li.id) then.push({ summaryIn: "edit-" + li.id });
+      });
+      var list = item.parentElement && item.parentElement.parentElement;
+      var add = list && list.querySelector("details.add > form[id]");
+      if (add) then.push({ summaryOf: add.getAttribute("id") });
+      deleting = { item: item.id, then: then };
+    },
+    true
+  );
+
+  function focusAfterDelete() {
+    if (!deleting || document.getElementById(deleting.item)) return;
+    var active = document.activeElement;
+    if (active && active !== document.body) {
+      deleting = null;
+      return;
+    }
+    for (var i = 0; i < deleting.then.length; i++) {
+      var next = byKey(deleting.then[i]);
+      if (next) {
+        next.focus({ preventScroll: true });
+        break;
+      }
+    }
+    deleting = null;
+  }
+
   // A region held back (someone is typing in it) is swapped in later as a whole: what arrives
   // for an element inside it meanwhile goes into that held-back HTML too, or it would be lost
   // when the region comes in.
@@ -619,6 +661,7 @@
     if (target && expanded[target.id]) setExpanded(document.getElementById(target.id), true);
     applySwitcher();
     drawLinks();
+    focusAfterDelete();
     if (target && (target.id === "kaart-presence" || target.id.indexOf("partij-") === 0)) markEditing();
     if (target && target.id === "kaart-pong") {
       clearTimeout(pongTimer);

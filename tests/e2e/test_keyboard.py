@@ -227,6 +227,15 @@ def test_a_participant_takes_part_with_the_keyboard_alone(transactional_db, live
     expect(partijen).not_to_have_class(re.compile(r"\bis-current\b"))
     expect(partijen.get_by_role("article")).to_have_count(PARTIJEN_AT_THE_TABLE)
 
+    # Delete the breng: its menu control, then Delete, all with the keyboard.
+    tab_to(page, "summary", f"Actions: {BRENG}")
+    page.keyboard.press("Enter")
+    tab_to(page, "button", re.compile(r"^Delete"))
+    page.keyboard.press("Enter")
+    expect(block.locator(".bijdrage.breng", has_text=BRENG)).to_have_count(0, timeout=LIVE)
+    # The focus goes to a neighbour in the list, not to the top of the page.
+    expect(block.locator(".bijdrage.breng summary.item-menu:focus")).to_have_count(1)
+
 
 def block_pk(block) -> str:
     return block.get_attribute("id").removeprefix("partij-")
