@@ -14,7 +14,15 @@ import pytest
 
 from sessions import services
 from sessions.models import Sessie
-from tests.e2e.test_accessibility import LANGUAGES, PARTICIPANT, SCREENSHOTS, demo, join, speak
+from tests.e2e.test_accessibility import (
+    LANGUAGES,
+    PARTICIPANT,
+    SCREENSHOTS,
+    demo,
+    join,
+    open_page,
+    speak,
+)
 from tests.e2e.test_kaart import add_haal
 from tests.e2e.test_keyboard import log_in_facilitator
 
@@ -223,7 +231,7 @@ def test_items_show_no_edit_or_delete_control_until_focused_or_opened(demo, new_
 
 # Pictures --------------------------------------------------------------------------------------
 
-PICTURE_TEXT = """() => [...document.querySelectorAll("#kaart-inzicht svg")]
+PICTURE_TEXT = """(where) => [...document.querySelectorAll(where + " svg")]
   .filter((svg) => svg.getBoundingClientRect().width > 0)
   .flatMap((svg) => {
     const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
@@ -238,7 +246,7 @@ PICTURE_TEXT = """() => [...document.querySelectorAll("#kaart-inzicht svg")]
 def test_the_balance_and_the_map_are_read_at_12_px_or_as_a_list(demo, new_context, viewport):
     at_step(demo, 3)
     page = open_kaart(new_context, demo, "en", viewport)
-    texts = page.evaluate(PICTURE_TEXT)
+    texts = page.evaluate(PICTURE_TEXT, "#kaart-inzicht")
     small = [t for t in texts if t["px"] < 12]
     assert not small, f"picture text under 12px at {viewport['width']}px: {small[:5]}"
     lists = page.locator("#kaart-inzicht .picture-list")
@@ -291,3 +299,27 @@ def test_the_plenary_view_follows_the_tafels_live(demo, new_context):
     # Haal or breng is told by its label, not by colour alone.
     expect(item.locator(".badge.soort")).to_have_text("haal")
     expect(tafel.get_by_role("heading", name="Koppelingen")).to_be_visible()
+
+
+@pytest.mark.parametrize("summary", ["sessie_summary", "opgave_summary"])
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "390px"])
+def test_the_summaries_draw_their_pictures_at_12_px_or_list_their_data(
+    demo, new_context, viewport, summary
+):
+    page = new_context(viewport=viewport).new_page()
+    open_page(page, summary, demo)
+    texts = page.evaluate(PICTURE_TEXT, ".summary")
+    small = [t for t in texts if t["px"] < 12]
+    assert not small, f"picture text under 12px at {viewport['width']}px: {small[:5]}"
+    pictures = page.locator(".summary figure.picture")
+    expect(pictures).to_have_count(2)
+    if viewport is DESKTOP:
+        # A coordinator at a desktop sees both pictures, drawn.
+        assert len(texts) > 20
+        expect(pictures.locator("svg")).to_have_count(2)
+        for svg in pictures.locator("svg").all():
+            expect(svg).to_be_visible()
+    else:
+        assert texts == []
+        for listed in pictures.locator(".picture-list").all():
+            expect(listed).to_be_visible()
