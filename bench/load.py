@@ -23,7 +23,9 @@ What it does (see bench/README.md for the figures and what they mean):
    forwards each message to its group over the same Redis), the floor to compare with;
 8. prints, last, one line:
    tafels=.. clients=.. edits_per_s=.. p50_ms=.. p99_ms=.. lost=.. errors=.. relay_p99_ms=..
-   ratio_p99=..
+   ratio_p99=.. cpu_ratio=.. bytes_per_push=..
+   (cpu_ratio: the app's server CPU per edit over the relay's; bytes_per_push: every byte the
+   clients received while editing over the deliveries of others' edits)
 
 Everything is loopback only and bounded: the run stops by itself (a watchdog ends it at the
 latest after duration + 10 minutes). It only ends processes it started.
@@ -330,7 +332,7 @@ class Client:
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
         stats.messages += 1
-        stats.bytes += len(text)
+        stats.bytes += len(text.encode())
         if self.engine.mode == "app":
             if ERROR_MARK in text:
                 stats.error_frames += 1
@@ -655,6 +657,16 @@ def ms(value: float) -> str:
     return "nan" if value != value else f"{value * 1000:.1f}"
 
 
+def bytes_per_push(stats: Stats) -> float:
+    """What a client receives per edit of another, on average: every byte received while
+    editing (pushes, acks, pongs, presence) over the deliveries of others' edits."""
+    return stats.bytes / len(stats.latencies) if stats.latencies else float("nan")
+
+
+def cpu_per_edit(stats: Stats) -> float:
+    return stats.server_cpu_s / stats.edits if stats.edits else float("nan")
+
+
 def describe(name: str, stats: Stats, usage: dict, duration: float) -> str:
     return (
         f"{name}: edits={stats.edits} deliveries={len(stats.latencies)}/{stats.expected} "
@@ -671,6 +683,7 @@ def describe(name: str, stats: Stats, usage: dict, duration: float) -> str:
         f"msgs_per_s={stats.messages / duration:.0f} mb_per_s={stats.bytes / duration / 1e6:.1f} "
         f"server_cpu%={usage['servers']} client_cpu%={usage['clients']} "
         f"server_cpu_ms_per_edit={stats.server_cpu_s * 1000 / max(stats.edits, 1):.1f} "
+        f"bytes_per_push={bytes_per_push(stats):.0f} "
         f"loadavg={Path('/proc/loadavg').read_text().split()[0]}"
     )
 
@@ -802,12 +815,15 @@ def main() -> None:
     p99 = percentile(stats.latencies, 0.99)
     relay_p99 = percentile(relay_stats.latencies, 0.99)
     ratio = p99 / relay_p99 if relay_p99 == relay_p99 and relay_p99 > 0 else float("nan")
+    relay_cpu = cpu_per_edit(relay_stats)
+    cpu_ratio = cpu_per_edit(stats) / relay_cpu if relay_cpu > 0 else float("nan")
     print(
         f"tafels={args.tafels} clients={args.tafels * args.clients} "
         f"edits_per_s={stats.edits / args.duration:.1f} "
         f"p50_ms={ms(percentile(stats.latencies, 0.5))} p99_ms={ms(p99)} "
         f"lost={stats.lost} errors={stats.errors} relay_p99_ms={ms(relay_p99)} "
-        f"ratio_p99={ratio:.2f}",
+        f"ratio_p99={ratio:.2f} cpu_ratio={cpu_ratio:.2f} "
+        f"bytes_per_push={bytes_per_push(stats):.0f}",
         flush=True,
     )
 
