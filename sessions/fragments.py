@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from sessions.access import Access
+from sessions.access import Access, may_see
 from sessions.kinds import SPECS, Change
 from sessions.models import Sessie
 from sessions.selectors import Kaart, kaart_for, plenair_kaarten, sessie_room, tafel_overviews
@@ -50,14 +50,31 @@ EVENT_REGIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+# How a change of one bijdrage reaches a page: appended to its list, in place of the old one,
+# or taken out.
+ITEM_SWAPS = {
+    Change.BIJDRAGE_ADDED: "append",
+    Change.BIJDRAGE_EDITED: "replace",
+    Change.BIJDRAGE_DELETED: "delete",
+}
+
+
 def regions_for_event(kind: str, data: dict[str, Any]) -> list[str]:
-    """The regions to push after an event; an undo touches what the undone change touched."""
+    """The regions to push after an event; an undo touches what the undone change touched.
+
+    A change of one bijdrage pushes that bijdrage alone ("bijdrage:<id>:<swap>"); its undo
+    pushes its partij's lists (an item coming back takes its old place in its list)."""
     if kind == Change.UNDONE:
-        return regions_for_event(data.get("kind", ""), data)
+        undone = data.get("kind", "")
+        if undone in ITEM_SWAPS:
+            return [f"bijdragen:{data['partij']}", "koppelingen", "inzicht", "seq"]
+        return regions_for_event(undone, data)
     regions = []
     for region in EVENT_REGIONS.get(kind, FULL_CARD):
         if region in ("partij", "bijdragen"):
             regions.append(f"{region}:{data['partij']}")
+        elif region == "bijdrage":
+            regions.append(f"bijdrage:{data['id']}:{ITEM_SWAPS[kind]}")
         else:
             regions.append(region)
     return [*regions, "seq"]
@@ -109,8 +126,8 @@ def audience(region: str, access: Access, language: str, *, private: bool) -> tu
         return (*who, partij_id == int(region.split(":", 1)[1]))
     if region == "partijen":
         return (*who, partij_id)
-    # The rest, a partij's halen and brengen ("bijdragen:<id>") too, look the same from every
-    # partij.
+    # The rest, a partij's halen and brengen ("bijdragen:<id>") and one bijdrage too, look
+    # the same from every partij.
     return who
 
 
@@ -123,12 +140,17 @@ def render_regions(kaart: Kaart, access: Access, regions: Iterable[str]) -> str:
     return "".join(render_each(kaart, access, regions).values())
 
 
-def render_each(kaart: Kaart, access: Access, regions: Iterable[str]) -> dict[str, str]:
-    """The HTML of each of these regions for this viewer, by region name, in order."""
+def render_each(
+    kaart: Kaart, access: Access, regions: Iterable[str], data: dict[str, Any] | None = None
+) -> dict[str, str]:
+    """The HTML of each of these regions for this viewer, by region name, in order; `data`
+    is the change's (for a bijdrage taken out)."""
     ctx = context(kaart, access)
     parts = {}
     for region in dict.fromkeys(regions):
-        if region.startswith(("partij:", "bijdragen:")):
+        if region.startswith("bijdrage:"):
+            parts[region] = render_bijdrage(kaart, access, region, data or {})
+        elif region.startswith(("partij:", "bijdragen:")):
             kind, partij_id = region.split(":", 1)
             block = next((b for b in kaart.blocks if b.partij.pk == int(partij_id)), None)
             if block is None:  # the partij is gone: the grid renders without it
@@ -143,6 +165,30 @@ def render_each(kaart: Kaart, access: Access, regions: Iterable[str]) -> dict[st
     return parts
 
 
+def render_bijdrage(kaart: Kaart, access: Access, region: str, data: dict[str, Any]) -> str:
+    """One bijdrage, pushed on its own ("bijdrage:<id>:<swap>"): appended to its list, in
+    place of the old one, or taken out; nothing for whom it does not exist (another's
+    vertrouwelijk item, or one a later change took out: that change's push follows)."""
+    _kind, pk, swap = region.split(":")
+    if swap == "delete":
+        snapshot = data.get("snapshot", {})
+        if not may_see(
+            vertrouwelijk=bool(data.get("vertrouwelijk")),
+            author_id=snapshot.get("author"),
+            role=access.role,
+            deelnemer_id=access.deelnemer.pk if access.deelnemer is not None else None,
+        ):
+            return ""
+        return f'<li id="bijdrage-{int(pk)}" hx-swap-oob="delete"></li>'
+    bijdrage = next((b for b in [*kaart.halen, *kaart.brengen] if b.pk == int(pk)), None)
+    if bijdrage is None:
+        return ""
+    return render_to_string(
+        "sessions/includes/bijdrage_push.html",
+        {**context(kaart, access), "bijdrage": bijdrage, "append": swap == "append"},
+    )
+
+
 # Pushed frames stay well below what daphne sends in one websocket message (128 KiB, see
 # docs/protocol.md): a region larger than this goes out as the region with its long lists
 # left empty, then the lists' items in pieces that htmx appends (sessions/includes/more.html).
@@ -153,7 +199,9 @@ def _size(html: str) -> int:
     return len(html.encode())
 
 
-def render_pieces(kaart: Kaart, access: Access, regions: Iterable[str]) -> dict[str, list[str]]:
+def render_pieces(
+    kaart: Kaart, access: Access, regions: Iterable[str], data: dict[str, Any] | None = None
+) -> dict[str, list[str]]:
     """Like render_each, but each region as pieces of at most FRAME_BYTES (as far as one item
     allows): usually the region alone, for a large region its shell and its items."""
     pieces = {}
@@ -161,7 +209,7 @@ def render_pieces(kaart: Kaart, access: Access, regions: Iterable[str]) -> dict[
         if _estimate(kaart, region) > FRAME_BYTES:
             pieces[region] = _split(kaart, access, region)  # not rendered whole first
             continue
-        html = render_each(kaart, access, [region])[region]
+        html = render_each(kaart, access, [region], data)[region]
         pieces[region] = [html] if _size(html) <= FRAME_BYTES else _split(kaart, access, region)
     return pieces
 

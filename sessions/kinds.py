@@ -41,7 +41,8 @@ class Spec:
 
     action: the page's action that makes it (docs/protocol.md).
     regions: the kaart's live regions it changes; "partij" is the block of the event's
-        data["partij"], "bijdragen" only that partij's halen and brengen.
+        data["partij"], "bijdragen" only that partij's halen and brengen, "bijdrage" the one
+        bijdrage data["id"] (appended, replaced or taken out as the kind says).
     announcement: what the others' screen readers hear ("Anna added a bijdrage").
     undoable: whether its author can take it back (then its service registers the undo).
     """
@@ -55,9 +56,14 @@ class Spec:
 _ITEMS = ("bijdragen", "koppelingen", "inzicht")
 
 SPECS: dict[Change, Spec] = {
-    Change.BIJDRAGE_ADDED: Spec("bijdrage_add", _ITEMS, _("added a bijdrage")),
-    Change.BIJDRAGE_EDITED: Spec("bijdrage_edit", _ITEMS, _("edited a bijdrage")),
-    Change.BIJDRAGE_DELETED: Spec("bijdrage_delete", _ITEMS, _("deleted a bijdrage")),
+    # "bijdrage" is the one item the change is about, pushed on its own (fragments.py).
+    Change.BIJDRAGE_ADDED: Spec("bijdrage_add", ("bijdrage", "inzicht"), _("added a bijdrage")),
+    Change.BIJDRAGE_EDITED: Spec(
+        "bijdrage_edit", ("bijdrage", "koppelingen", "inzicht"), _("edited a bijdrage")
+    ),
+    Change.BIJDRAGE_DELETED: Spec(
+        "bijdrage_delete", ("bijdrage", "koppelingen", "inzicht"), _("deleted a bijdrage")
+    ),
     Change.BIJDRAGE_MOVED: Spec("bijdrage_move", _ITEMS, _("moved a bijdrage")),
     Change.PERSPECTIEF_SET: Spec("perspectief_set", ("partij",), _("wrote a perspectief")),
     Change.PERSPECTIEVEN_REVEALED: Spec(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -142,9 +143,22 @@ class Socket:
 
 
 def regions(html: str) -> dict[str, str]:
-    """The top-level elements with an id in a pushed message, by id, whitespace-normalised."""
+    """What a pushed message puts on the page by id, whitespace-normalised: its top-level
+    elements with an id, and the items it appends to a list (`beforeend:#list`)."""
     soup = BeautifulSoup(html, "html.parser")
-    return {el["id"]: normalise(el) for el in soup.find_all(recursive=False) if el.get("id")}
+    found = {}
+    for el in soup.find_all(recursive=False):
+        if el.get("hx-swap-oob", "").startswith("beforeend:"):
+            found.update({item["id"]: normalise(item) for item in el.find_all(recursive=False)})
+        elif el.get("id"):
+            found[el["id"]] = normalise(el)
+    return found
+
+
+def taken_out(html: str) -> list[str]:
+    """The ids a pushed message takes off the page (hx-swap-oob="delete")."""
+    soup = BeautifulSoup(html, "html.parser")
+    return [el["id"] for el in soup.find_all(recursive=False) if el.get("hx-swap-oob") == "delete"]
 
 
 def region_of_page(page_html: str, element_id: str) -> str:
@@ -155,7 +169,8 @@ def region_of_page(page_html: str, element_id: str) -> str:
 
 
 def normalise(element) -> str:
-    return " ".join(str(element).split())
+    """Whitespace-normalised, without the swap instruction (htmx drops it when it swaps)."""
+    return re.sub(r' hx-swap-oob="[^"]*"', "", " ".join(str(element).split()))
 
 
 def fill_kaart(kaarten: Kaarten, size: int) -> dict[str, list[int]]:

@@ -2,7 +2,8 @@
 page ends.
 
 It applies what the server pushes the way htmx does (an element replaces the one with its id;
-`beforeend:#id` appends; `innerHTML` fills), and it does what kaart.js adds (docs/protocol.md):
+`beforeend:#id` appends; `innerHTML` fills; `delete` takes out; the swap instruction is
+dropped), and it does what kaart.js adds (docs/protocol.md):
 a push whose data-prev is not the page's number is not applied and the whole card is asked
 for; a pong with a higher number than the page's does the same; every change carries a nonce
 and stays in flight until its answer names it, and what is in flight is sent again on a new
@@ -22,8 +23,9 @@ _nonces = itertools.count(1)
 
 def canonical(html: str) -> str:
     """HTML with whitespace between tags removed and runs of whitespace as one space, and
-    without the push's data-prev: two renders of the same content compare equal."""
-    text = re.sub(r' data-prev="\d+"', "", " ".join(html.split()))
+    without the push's data-prev and the swap instructions (htmx drops them when it swaps):
+    two renders of the same content compare equal."""
+    text = re.sub(r' (data-prev="\d+"|hx-swap-oob="[^"]*")', "", " ".join(html.split()))
     return re.sub(r">\s+<", "><", text)
 
 
@@ -95,6 +97,9 @@ class PageModel:
             if element_id == "kaart-pong" and int(element.get("data-seq", 0)) > self.seq:
                 answers.append(json.dumps({"action": "card"}))
             if target is None:
+                continue
+            if oob == "delete":
+                target.decompose()
                 continue
             if oob == "innerHTML":
                 target.clear()

@@ -337,3 +337,46 @@ def test_the_partij_sees_that_its_perspectief_was_written_in_confidence_but_not_
     client.cookies["sessionid"] = s.k.people["anna"]
     page = client.get(reverse("sessions:kaart", args=[s.k.tafel_a.pk])).content.decode()
     assert SECRET in page and f'id="form-perspectief-{s.k.politie.pk}"' in page
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_vertrouwelijk_bijdrage_pushed_on_its_own_reaches_only_who_may_see_it(settings):
+    """Added, edited and taken out, the one bijdrage is pushed to its author and the
+    facilitator; the others are pushed nothing that names it, not even its id."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    s = await sync_to_async(Secrets)()
+    sockets = {name: Socket(s.k.tafel_a.pk, s.k.people[name]) for name in PEOPLE}
+    for socket in sockets.values():
+        await socket.open()
+        await socket.drain()
+    anna = sockets["anna"]
+    await anna.send(
+        "form-a",
+        action="bijdrage_add",
+        partij=s.k.politie.pk,
+        soort="haal",
+        tekst=SECRET,
+        vertrouwelijk="1",
+    )
+    added = await anna.receive_until("kaart-ack")
+    pk = await sync_to_async(
+        lambda: Bijdrage.objects.filter(tekst=SECRET, soort="haal").latest("pk").pk
+    )()
+    await anna.send("form-e", action="bijdrage_edit", id=pk, version=1, tekst=SECRET + "!")
+    await anna.receive_until("kaart-ack")
+    await anna.send("form-d", action="bijdrage_delete", id=pk, version=2)
+    await anna.receive_until("kaart-ack")
+    seen = {
+        name: added * (name == "anna") + "".join(await socket.drain())
+        for name, socket in sockets.items()
+    }
+    assert f'id="bijdrage-{pk}" hx-swap-oob="delete"' in seen["facilitator"]
+    assert SECRET + "!" in seen["facilitator"]
+    for name in ("bram", "piet", "cor"):
+        assert f"bijdrage-{pk}" not in seen[name], name
+        assert SECRET not in seen[name], name
+    for socket in sockets.values():
+        await socket.close()
+
+
+PEOPLE = ("anna", "bram", "piet", "cor", "facilitator")

@@ -15,7 +15,7 @@ from asgiref.sync import sync_to_async
 from django.test import Client
 
 from sessions import services
-from tests.kaart_helpers import Socket, make_kaarten, region_of_page, regions
+from tests.kaart_helpers import Socket, make_kaarten, region_of_page, regions, taken_out
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -164,6 +164,10 @@ async def test_pushed_fragment_equals_a_fresh_page(change, settings):
         page = await sync_to_async(_page)(k, name)
         pushed_regions = {i: html for i, html in regions(pushed).items() if i not in CLIENT_ONLY}
         assert len(pushed_regions) >= 2, pushed
+        for element_id in taken_out(pushed):
+            # Taken out by the push: not on a fresh page either.
+            assert f'id="{element_id}"' not in page, (name, element_id)
+            del pushed_regions[element_id]
         # A push of change n also says it follows n - 1 (data-prev, for the page's gap check);
         # a page load has nothing before it.
         assert f'data-prev="{int(_seq(pushed)) - 1}"' in pushed_regions["kaart-seq"]

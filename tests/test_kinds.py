@@ -100,9 +100,18 @@ def test_the_tables_of_the_kaart_follow_the_kinds():
     for kind, spec in SPECS.items():
         assert str(fragments.ANNOUNCEMENTS[kind]) == str(spec.announcement)
         if kind != Change.UNDONE:
-            assert fragments.regions_for_event(kind, {"partij": 7})[-1] == "seq"
+            assert fragments.regions_for_event(kind, {"partij": 7, "id": 3})[-1] == "seq"
     undone = {"kind": Change.KOPPELING_ADDED}
     assert fragments.regions_for_event(Change.UNDONE, undone) == [
+        "koppelingen",
+        "inzicht",
+        "seq",
+    ]
+    # One bijdrage goes on its own; taken back, it takes its old place in its partij's list.
+    added = {"id": 3, "partij": 7}
+    assert fragments.regions_for_event(Change.BIJDRAGE_ADDED, added)[0] == "bijdrage:3:append"
+    assert fragments.regions_for_event(Change.UNDONE, {**added, "kind": "bijdrage_deleted"}) == [
+        "bijdragen:7",
         "koppelingen",
         "inzicht",
         "seq",

@@ -306,7 +306,7 @@ class KaartConsumer(CountedConsumer):
                 # bells (the heartbeat compares this number with what the socket was sent).
                 kaart.seq = event["seq"]
                 kaart.seq_prev = event["seq"] - 1
-                html = fragments.render_pieces(kaart, self.access, shown)
+                html = fragments.render_pieces(kaart, self.access, shown, event["data"])
             if "announce" in regions:
                 html["announce"] = [
                     fragments.render_announcement(event.get("actor", ""), event["kind"])

@@ -297,6 +297,14 @@
         select.appendChild(option);
       });
     });
+    // Nothing to link yet: say what is needed first.
+    var none = Array.prototype.some.call(details.querySelectorAll("select[data-options]"), function (select) {
+      return select.options.length < 2;
+    });
+    var note = details.querySelector("[data-none]");
+    if (note) note.hidden = !none;
+    var button = details.querySelector("button[type=submit]");
+    if (button) button.disabled = none;
   }
 
   // Clicking (or Enter/Space on) a summary fills its form in before the details opens, so the
@@ -577,6 +585,15 @@
     var target = evt.detail.target;
     if (!target || !target.id) return;
     var first = evt.detail.fragment.firstElementChild;
+    if (!first && target.tagName === "LI") {
+      // An item taken out (hx-swap-oob="delete"): not from under someone editing it.
+      if (busy(target)) {
+        pending[target.id] = "";
+        evt.detail.shouldSwap = false;
+        target.classList.add("has-remote-change");
+      }
+      return;
+    }
     if (!first || first.id !== target.id) {
       // More items of a long list, appended (sessions/fragments.py FRAME_BYTES): nothing under
       // the cursor changes, so they go in now, and into a held-back region around the list.
@@ -662,7 +679,7 @@
     applySwitcher();
     drawLinks();
     focusAfterDelete();
-    if (target && (target.id === "kaart-presence" || target.id.indexOf("partij-") === 0)) markEditing();
+    if (target && /^(kaart-presence|partij-|bijdrage-)/.test(target.id)) markEditing();
     if (target && target.id === "kaart-pong") {
       clearTimeout(pongTimer);
       // The pong comes after everything the socket sent before it: a higher number than the

@@ -71,7 +71,9 @@ async def test_a_change_reaches_the_others_at_the_tafel_and_nobody_else(kaarten)
     )
     for name in ("bram", "cor", "facilitator"):
         message = await sockets[name].receive_until("Malafide bedrijven weren")
-        assert f'id="partij-{kaarten.politie.pk}-bijdragen"' in message
+        # The new haal alone, appended to Politie's halen; not the partij's lists again.
+        assert f'hx-swap-oob="beforeend:#partij-{kaarten.politie.pk}-haal-list"' in message
+        assert f'id="partij-{kaarten.politie.pk}-bijdragen"' not in message
         # ...with a polite line for screen readers about who did what.
         assert "Anna added a bijdrage" in regions(message)["kaart-live"]
     ack = await sockets["anna"].receive_until("kaart-ack")

@@ -211,6 +211,27 @@ def test_a_form_someone_has_opened_stays_open_when_another_changes_that_partij(
     assert_same_document(page_b)
 
 
+def test_an_item_another_deletes_does_not_vanish_from_under_someone_editing_it(
+    two_at_one_tafel,
+):
+    """Each item is pushed on its own; taken out by one, it stays at the other while their
+    edit form is in use, and goes once they cancel."""
+    _context_a, page_a, _context_b, page_b = two_at_one_tafel
+    pk = add_haal_seen_by_both(page_a, page_b, "Snel weten welke panden leegstaan")
+    form_b = open_edit(page_b, pk)
+    form_b.get_by_label("Text", exact=True).fill("Binnen een week weten")
+
+    form_a = open_edit(page_a, pk)
+    form_a.locator("xpath=..").get_by_role("button", name="Delete").click()
+    expect(page_a.locator(f"#bijdrage-{pk}")).to_have_count(0, timeout=LIVE)
+    # Bram's typing is not swept away: the item waits, marked as changed meanwhile.
+    expect(page_b.locator(f"#bijdrage-{pk}")).to_have_class(re.compile("has-remote-change"))
+    expect(form_b.get_by_label("Text", exact=True)).to_have_value("Binnen een week weten")
+    form_b.get_by_role("button", name="Cancel").click()
+    expect(page_b.locator(f"#bijdrage-{pk}")).to_have_count(0, timeout=LIVE)
+    assert_same_document(page_b)
+
+
 def test_back_online_a_participant_catches_up_without_reloading(two_at_one_tafel):
     context_a, page_a, _context_b, page_b = two_at_one_tafel
     pk = add_haal_seen_by_both(page_a, page_b, "Snel weten welke panden leegstaan")
