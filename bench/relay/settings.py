@@ -13,6 +13,10 @@ INSTALLED_APPS = ["daphne", "channels"]
 ASGI_APPLICATION = "bench.relay.asgi.application"
 DATABASES = {}
 USE_TZ = True
+# What halenbrengen.serve (the launcher both run with) reads: the app's limits on a peer that
+# does not read.
+HB_WS_MAX_BUFFERED_BYTES = 1024 * 1024
+HB_WS_SEND_BUFFER_BYTES = 256 * 1024
 # The same channel layer as the app under test (BENCH_APP_SETTINGS, the settings module the
 # app's daphne ran with), under the relay's own prefix; BENCH_LAYER=core|pubsub overrides it.
 _layer = os.environ.get("BENCH_LAYER", "")
