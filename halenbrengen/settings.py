@@ -230,6 +230,9 @@ HB_WS_MESSAGES_PER_10S = 50
 HB_WS_MAX_BUFFERED_BYTES = 1024 * 1024
 HB_WS_SEND_BUFFER_BYTES = 256 * 1024
 HB_MAX_TEXT_LENGTH = 2000
+# The balance chart and the map on a kaart follow its changes at most once per this many
+# seconds, drawn at the end of that window (0: in every change's own push).
+HB_PICTURE_DELAY = float(os.environ.get("HB_PICTURE_DELAY", "2"))
 HB_MAX_ITEMS_PER_KAART = 500
 # Rate limits: (attempts, seconds).
 HB_JOIN_RATE = (30, 60)  # join-link visits and join forms per address

@@ -85,3 +85,33 @@ class PushCache:
 
 
 cache = PushCache()
+
+
+class Trailing:
+    """Per process: for each key, one moment `delay` seconds after the first who asks; who
+    asks meanwhile waits for the same moment and is told the same window number (so that the
+    push of that window is rendered once per audience, through the cache above)."""
+
+    def __init__(self) -> None:
+        self._due: dict[Hashable, tuple[int, asyncio.Future]] = {}
+        self._windows = 0
+
+    async def window(self, key: Hashable, delay: float) -> int:
+        entry = self._due.get(key)
+        if entry is None:
+            loop = asyncio.get_running_loop()
+            self._windows += 1
+            entry = (self._windows, loop.create_future())
+            self._due[key] = entry
+            loop.call_later(delay, self._fire, key, entry)
+        await asyncio.shield(entry[1])
+        return entry[0]
+
+    def _fire(self, key: Hashable, entry: tuple[int, asyncio.Future]) -> None:
+        if self._due.get(key) is entry:
+            del self._due[key]
+        if not entry[1].done():
+            entry[1].set_result(None)
+
+
+pictures = Trailing()

@@ -38,6 +38,13 @@ def outsider(db):
 
 
 @pytest.fixture(autouse=True)
+def pictures_in_every_push(settings):
+    """The kaart's pictures in each change's own push, so that a page equals a fresh one as
+    soon as the change is in; their later push has tests of its own."""
+    settings.HB_PICTURE_DELAY = 0
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -7,6 +7,7 @@ sessions.fragments. Redis only rings the bell; every push is rendered from the d
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
 import time
@@ -66,6 +67,10 @@ class KaartConsumer(CountedConsumer):
         # The sequence number the page must have: what this socket had sent by the previous
         # heartbeat. A heartbeat may overtake newer changes on their way to the page.
         self.page_has = 0
+        # The balance chart and the map follow the changes a little later, at most once per
+        # HB_PICTURE_DELAY seconds (pictures_later).
+        self.pictures_due = False
+        self.pictures_task: asyncio.Task | None = None
         await self.accept()
         allowed, sessie_id = await self._authorise()
         if not allowed.can_view:
@@ -80,6 +85,8 @@ class KaartConsumer(CountedConsumer):
         await self.send_full()
 
     async def disconnect(self, code: int) -> None:
+        if self.pictures_task is not None:
+            self.pictures_task.cancel()
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
         if self.groups_joined:
@@ -257,6 +264,9 @@ class KaartConsumer(CountedConsumer):
                 await self.send_full()
                 return
             regions = fragments.regions_for_event(event["kind"], event["data"])
+            if "inzicht" in regions and settings.HB_PICTURE_DELAY > 0:
+                regions.remove("inzicht")
+                self.pictures_later()
             # Others' changes are announced; one's own was confirmed with the ack.
             mine = bool(event.get("by")) and event.get("by") == self._me()
             if event.get("kind") and not event["data"].get("vertrouwelijk") and not mine:
@@ -273,6 +283,33 @@ class KaartConsumer(CountedConsumer):
             return
         self.last_seq = max(self.last_seq, event["seq"])
         await self.send_frames(fragments.frames(piece for region in pieces for piece in region))
+
+    def pictures_later(self) -> None:
+        """The balance chart and the map after a change: not in the change's own push (they
+        are most of its size and render time) but at the end of a window of HB_PICTURE_DELAY
+        seconds that the change opens or falls in, drawn as the kaart is then (trailing)."""
+        self.pictures_due = True
+        if self.pictures_task is None or self.pictures_task.done():
+            self.pictures_task = asyncio.create_task(self._push_pictures())
+
+    async def _push_pictures(self) -> None:
+        while self.pictures_due:
+            window = await pushcache.pictures.window(self.tafel_id, settings.HB_PICTURE_DELAY)
+            self.pictures_due = False  # a change from now on is drawn in a next window
+            key = (self.tafel_id, "pictures", window, self._audience("inzicht"))
+            try:
+                html = await pushcache.cache.html(
+                    ["inzicht"], key_of=lambda _region, key=key: key, render=self._render_pictures
+                )
+            except DatabaseError:
+                return  # the next change, heartbeat gap or whole card brings them
+            await self.send(text_data=html)
+
+    @database_sync_to_async
+    def _render_pictures(self, regions: list[str]) -> dict[str, str]:
+        with translation.override(self.language):
+            kaart = selectors.kaart_for(self.tafel_id, self.access)
+            return fragments.render_each(kaart, self.access, regions)
 
     def _audience(self, region: str) -> tuple:
         return fragments.audience(region, self.access, self.language, private=self.private)

@@ -86,6 +86,28 @@ async def test_a_change_reaches_the_others_at_the_tafel_and_nobody_else(kaarten)
     await close_all(sockets)
 
 
+async def test_the_pictures_follow_a_burst_of_changes_once_after_it(kaarten, settings):
+    """The balance chart and the map are not in each change's push: they follow at the end
+    of the window the burst falls in, drawn with all of its changes."""
+    settings.HB_PICTURE_DELAY = 1.0
+    sockets = await open_all(kaarten, "anna", "bram")
+    for n in range(3):
+        await sockets["anna"].send(
+            action="bijdrage_add", partij=kaarten.politie.pk, soort="haal", tekst=f"Haal {n}"
+        )
+    seen = ""
+    for n in range(3):
+        push = await sockets["bram"].receive_until(f"Haal {n}")
+        assert 'id="kaart-inzicht"' not in push
+        seen += push
+    pictures = await sockets["bram"].receive_until('id="kaart-inzicht"')
+    # Drawn after all three: Politie's three halen (weight 1 each) in the chart.
+    assert "Politie: halen 3, brengen 0." in pictures
+    later = "".join(await sockets["bram"].drain(quiet=1.5))
+    assert 'id="kaart-inzicht"' not in later, "the pictures came twice for one burst"
+    await close_all(sockets)
+
+
 async def test_a_stale_edit_is_refused_and_the_sender_told(kaarten):
     bijdrage = await sync_to_async(services.bijdrage_add)(
         tafel=kaarten.tafel_a, partij=kaarten.politie, soort="haal", tekst="Eerste versie"

@@ -138,6 +138,9 @@ def server_env(*, secret_key: str, database: str, redis: str, prefix: str) -> di
             "CHANNELS_PREFIX": prefix,
             "PYTHONUNBUFFERED": "1",
             "PYTHONPATH": str(ROOT),
+            # The pictures in every change's push: a page equals a fresh one as soon as its
+            # changes are in (their later push is tested in tests/consumers/test_kaart.py).
+            "HB_PICTURE_DELAY": "0",
         }
     )
     return env
