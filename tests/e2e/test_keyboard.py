@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from django.utils import translation
+
 from sessions.models import Sessie
 from tests.e2e.test_platform import OPGAVE_TITLE, seed_demo
 
@@ -27,6 +30,7 @@ BRENG = "Extra surveillance in de avonden"
 UNSENT = "Een vaste wijkagent"
 MARKER = "window.__sameDocument"
 PARTIJEN_AT_THE_TABLE = 5  # in the demo (seed_demo)
+LOCALES = {"en": "en-US", "nl": "nl-NL"}
 
 # What a person perceives of the focused element: its role-ish tag, name and state.
 FOCUSED = """() => {
@@ -122,20 +126,34 @@ def log_in_facilitator(page, username: str, password: str) -> None:
     expect(page.get_by_role("heading", name="My opgaven", level=1)).to_be_visible()
 
 
-def test_a_participant_takes_part_with_the_keyboard_alone(transactional_db, live_url, new_context):
-    username, password, join_link = seed_demo(live_url)
+@pytest.mark.parametrize("language", list(LOCALES))
+def test_a_participant_takes_part_with_the_keyboard_alone(
+    transactional_db, live_url, new_context, language
+):
+    username, password, join_link = seed_demo(live_url, language)
     sessie_pk = Sessie.objects.get(opgave__title=OPGAVE_TITLE).pk
-    page = new_context().new_page()
+    page = new_context(locale=LOCALES[language]).new_page()
+
+    def t(text: str, **values) -> str:
+        """What the page says for `text` in the participant's language (the app's own
+        catalogue), with its placeholders filled in."""
+        with translation.override(language):
+            said = translation.gettext(text)
+        return said % values if values else said
+
+    add_haal, add_breng = f"{t('Add a haal')} ({PARTIJ})", f"{t('Add a breng')} ({PARTIJ})"
+    haal_text = t("What does %(p)s want to get out of it?", p=PARTIJ)
+    actions = t("Actions")
 
     # Join: name, partij (arrow keys in the list), and the button, from the top of the page.
     page.goto(join_link)
     expect(page).to_have_url(re.compile(r"/sessies/\d+/deelnemen/$"))
-    tab_to(page, "input", "Your name")
+    tab_to(page, "input", t("Your name"))
     assert_focus_is_visible(page)
     page.keyboard.type(NAME)
-    tab_to(page, "select", "The partij you represent")
+    tab_to(page, "select", t("The partij you represent"))
     choose(page, PARTIJ)
-    tab_to(page, "button", "Join the sessie")
+    tab_to(page, "button", t("Join the sessie"))
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/tafels/\d+/$"))
     expect(page.locator("#kaart-status")).to_have_attribute("data-state", "connected", timeout=LIVE)
@@ -143,60 +161,60 @@ def test_a_participant_takes_part_with_the_keyboard_alone(transactional_db, live
     block = partij_block(page, PARTIJ)
 
     # A haal: open "Add a haal" with Enter, type, and send with the Add button.
-    summary = tab_to(page, "summary", f"Add a haal ({PARTIJ})")
+    summary = tab_to(page, "summary", add_haal)
     assert summary["open"] is False
     # Their own partij comes first, and no other partij's controls stand in the way.
     assert summary["presses"] <= 10, f"{summary['presses']} Tab presses to their own Add a haal"
     page.keyboard.press("Enter")
     assert focused(page)["open"] is True, "Enter did not open the form"
-    tab_to(page, "textarea", f"What does {PARTIJ} want to get out of it?")
+    tab_to(page, "textarea", haal_text)
     page.keyboard.type(HAAL)
-    tab_to(page, "button", "Add")
+    tab_to(page, "button", t("Add"))
     page.keyboard.press("Enter")
     expect(block.locator(".bijdrage.haal", has_text=HAAL)).to_be_visible(timeout=LIVE)
     # The form closes once the haal is saved; the focus comes back to where it was opened,
     # not to the top of the page.
     expect(block.locator(f"#form-haal-add-{block_pk(block)}")).to_be_hidden()
-    expect_focus_on(page, f"Add a haal ({PARTIJ})")
+    expect_focus_on(page, add_haal)
     assert_focus_is_visible(page)
 
     # A breng: open with Space, weight 2 and a kind chosen with the arrow keys, Add with Space.
-    tab_to(page, "summary", f"Add a breng ({PARTIJ})")
+    tab_to(page, "summary", add_breng)
     page.keyboard.press("Space")
-    tab_to(page, "textarea", f"What can {PARTIJ} bring?")
+    tab_to(page, "textarea", t("What can %(p)s bring?", p=PARTIJ))
     page.keyboard.type(BRENG)
-    tab_to(page, "select", "Weight")
+    tab_to(page, "select", t("Weight"))
     choose(page, "2")
-    tab_to(page, "select", "Kind")
+    tab_to(page, "select", t("Kind"))
     page.keyboard.press("ArrowDown")
     kind = focused(page)["selected"]
-    tab_to(page, "button", "Add")
+    tab_to(page, "button", t("Add"))
     page.keyboard.press("Space")
     breng = block.locator(".bijdrage.breng", has_text=BRENG)
     expect(breng).to_be_visible(timeout=LIVE)
     expect(breng.locator(".meta")).to_contain_text(kind)
-    expect(breng.locator(".weight")).to_have_text("weight 2")
-    expect_focus_on(page, f"Add a breng ({PARTIJ})")
+    expect(breng.locator(".weight")).to_have_text(t("weight %(w)s", w=2))
+    expect_focus_on(page, add_breng)
 
     # Edit the haal: back up to its one (quiet) menu control, replace the text, save.
-    menu = tab_to(page, "summary", f"Actions: {HAAL}", back=True)
+    menu = tab_to(page, "summary", f"{actions}: {HAAL}", back=True)
     assert menu["opacity"] == "1", "the item's menu control does not show when it has the focus"
     page.keyboard.press("Enter")
-    textarea = tab_to(page, "textarea", "Text")
+    textarea = tab_to(page, "textarea", t("Text"))
     assert textarea["value"] == HAAL
     page.keyboard.press("Control+A")
     page.keyboard.type(HAAL_EDITED)
-    tab_to(page, "button", "Save")
+    tab_to(page, "button", t("Save"))
     page.keyboard.press("Enter")
     expect(block.locator(".bijdrage.haal", has_text=HAAL_EDITED)).to_be_visible(timeout=LIVE)
     expect(block.locator(".bijdrage.haal", has_text=HAAL)).to_have_count(0)
     # Back on the (new) menu control of the same haal.
-    expect_focus_on(page, f"Actions: {HAAL_EDITED}")
+    expect_focus_on(page, f"{actions}: {HAAL_EDITED}")
 
     # While the participant types a new haal, the facilitator moves the sessie to step 3.
-    tab_to(page, "summary", f"Add a haal ({PARTIJ})", back=True)
+    tab_to(page, "summary", add_haal, back=True)
     page.keyboard.press("Enter")
-    typing = tab_to(page, "textarea", f"What does {PARTIJ} want to get out of it?")
+    typing = tab_to(page, "textarea", haal_text)
     page.keyboard.type(UNSENT)
 
     facilitator = new_context().new_page()
@@ -205,18 +223,17 @@ def test_a_participant_takes_part_with_the_keyboard_alone(transactional_db, live
     facilitator.get_by_role("button", name="Next step →", exact=True).click()
     expect(facilitator.locator(".step-track li.current")).to_contain_text("3")
 
-    expect(page.get_by_role("heading", name=re.compile(r"^Step 3 of 3"))).to_be_visible(
-        timeout=LIVE
-    )
+    step_3 = t("Step 3 of 3: Next steps")
+    expect(page.get_by_role("heading", name=step_3)).to_be_visible(timeout=LIVE)
     # Announced politely to a screen reader, on the same page, and the typing goes on.
-    expect(page.locator("#kaart-live")).to_contain_text("Step 3 of 3")
+    expect(page.locator("#kaart-live")).to_contain_text(step_3)
     assert page.evaluate(f"{MARKER} === 1"), "the kaart was reloaded for the step change"
     now = focused(page)
     assert (now["id"], now["value"]) == (typing["id"], UNSENT), (
         f"the focus or the text moved during the step change: {now}"
     )
     page.keyboard.type(" voor beide terreinen")
-    tab_to(page, "button", "Add")
+    tab_to(page, "button", t("Add"))
     page.keyboard.press("Enter")
     expect(
         block.locator(".bijdrage.haal", has_text=f"{UNSENT} voor beide terreinen")
@@ -228,9 +245,9 @@ def test_a_participant_takes_part_with_the_keyboard_alone(transactional_db, live
     expect(partijen.get_by_role("article")).to_have_count(PARTIJEN_AT_THE_TABLE)
 
     # Delete the breng: its menu control, then Delete, all with the keyboard.
-    tab_to(page, "summary", f"Actions: {BRENG}")
+    tab_to(page, "summary", f"{actions}: {BRENG}")
     page.keyboard.press("Enter")
-    tab_to(page, "button", re.compile(r"^Delete"))
+    tab_to(page, "button", re.compile(f"^{t('Delete')}"))
     page.keyboard.press("Enter")
     expect(block.locator(".bijdrage.breng", has_text=BRENG)).to_have_count(0, timeout=LIVE)
     # The focus goes to a neighbour in the list, not to the top of the page.
