@@ -49,8 +49,7 @@ class SessieConsumer(CountedConsumer):
         await self.send_room()
 
     async def tafel_activity(self, event: dict[str, Any]) -> None:
-        render = self._render_compact if self.plenair else self._render_tafel
-        html = await render(event["tafel_id"])
+        html = await self._render_tafel(event["tafel_id"])
         if html:
             await self.send(text_data=html)
 
@@ -96,6 +95,7 @@ class SessieConsumer(CountedConsumer):
 
     @database_sync_to_async
     def _render_tafel(self, tafel_id: int) -> str:
+        """One tafel's line in the control room, or its kaart in the plenary view."""
         with translation.override(self.language):
             sessie = Sessie.objects.select_related("opgave").filter(pk=self.sessie_id).first()
             if sessie is None:
@@ -103,17 +103,8 @@ class SessieConsumer(CountedConsumer):
             allowed = access.opgave_access(self.scope.get("user"), sessie.opgave)
             if not allowed.can_view:
                 return ""
+            if self.plenair:
+                return fragments.render_compact_kaart(
+                    sessie, allowed, tafel_id, csrf_token=self._csrf_token()
+                )
             return fragments.render_tafel_overview(sessie, allowed, tafel_id)
-
-    @database_sync_to_async
-    def _render_compact(self, tafel_id: int) -> str:
-        with translation.override(self.language):
-            sessie = Sessie.objects.select_related("opgave").filter(pk=self.sessie_id).first()
-            if sessie is None:
-                return ""
-            allowed = access.opgave_access(self.scope.get("user"), sessie.opgave)
-            if not allowed.can_view:
-                return ""
-            return fragments.render_compact_kaart(
-                sessie, allowed, tafel_id, csrf_token=self._csrf_token()
-            )
