@@ -59,6 +59,16 @@ ITEM_SWAPS = {
 }
 
 
+def _touches_koppelingen(kind: str, data: dict[str, Any]) -> bool:
+    """A bijdrage's edit or delete changes the koppelingen only where one links it (the
+    event says; an event from before it said so is taken to)."""
+    if kind == Change.BIJDRAGE_EDITED:
+        return data.get("linked", True)
+    if kind == Change.BIJDRAGE_DELETED:
+        return bool(data.get("koppelingen", True))
+    return True
+
+
 def regions_for_event(kind: str, data: dict[str, Any]) -> list[str]:
     """The regions to push after an event; an undo touches what the undone change touched.
 
@@ -71,6 +81,8 @@ def regions_for_event(kind: str, data: dict[str, Any]) -> list[str]:
         return regions_for_event(undone, data)
     regions = []
     for region in EVENT_REGIONS.get(kind, FULL_CARD):
+        if region == "koppelingen" and not _touches_koppelingen(kind, data):
+            continue
         if region in ("partij", "bijdragen"):
             regions.append(f"{region}:{data['partij']}")
         elif region == "bijdrage":
@@ -166,27 +178,66 @@ def render_each(
 
 
 def render_bijdrage(kaart: Kaart, access: Access, region: str, data: dict[str, Any]) -> str:
-    """One bijdrage, pushed on its own ("bijdrage:<id>:<swap>"): appended to its list, in
-    place of the old one, or taken out; nothing for whom it does not exist (another's
-    vertrouwelijk item, or one a later change took out: that change's push follows)."""
+    """One bijdrage, pushed on its own ("bijdrage:<id>:<swap>"), from the loaded kaart."""
+    pk = int(region.split(":")[1])
+    bijdrage = next((b for b in [*kaart.halen, *kaart.brengen] if b.pk == pk), None)
+    return _bijdrage_push(access, region, data, bijdrage)
+
+
+def _bijdrage_push(access: Access, region: str, data: dict[str, Any], bijdrage) -> str:
+    """Appended to its list, in place of the old one, or taken out; nothing for whom it does
+    not exist (another's vertrouwelijk item, or one a later change took out: that change's
+    push follows). `bijdrage`: the row as this person may see it now, or None."""
     _kind, pk, swap = region.split(":")
     if swap == "delete":
         snapshot = data.get("snapshot", {})
-        if not may_see(
-            vertrouwelijk=bool(data.get("vertrouwelijk")),
-            author_id=snapshot.get("author"),
-            role=access.role,
-            deelnemer_id=access.deelnemer.pk if access.deelnemer is not None else None,
-        ):
+        if not _sees(access, bool(data.get("vertrouwelijk")), snapshot.get("author")):
             return ""
         return f'<li id="bijdrage-{int(pk)}" hx-swap-oob="delete"></li>'
-    bijdrage = next((b for b in [*kaart.halen, *kaart.brengen] if b.pk == int(pk)), None)
     if bijdrage is None:
         return ""
     return render_to_string(
         "sessions/includes/bijdrage_push.html",
-        {**context(kaart, access), "bijdrage": bijdrage, "append": swap == "append"},
+        {"access": access, "bijdrage": bijdrage, "append": swap == "append"},
     )
+
+
+def _sees(access: Access, vertrouwelijk: bool, author_id: int | None) -> bool:
+    return may_see(
+        vertrouwelijk=vertrouwelijk,
+        author_id=author_id,
+        role=access.role,
+        deelnemer_id=access.deelnemer.pk if access.deelnemer is not None else None,
+    )
+
+
+def lean(regions: Iterable[str]) -> bool:
+    """Whether these regions are one bijdrage and the number: a push that needs that
+    bijdrage's row only, not the whole kaart."""
+    regions = list(regions)
+    items = [region for region in regions if region.startswith("bijdrage:")]
+    return len(items) == 1 and all(region in ("seq", items[0]) for region in regions)
+
+
+def render_lean(
+    tafel_id: int, access: Access, regions: list[str], *, seq: int, data: dict[str, Any]
+) -> dict[str, list[str]]:
+    """The push of one bijdrage (`lean(regions)`), from its row: what render_pieces gives for
+    the same regions from the whole kaart."""
+    from sessions.models import Bijdrage
+
+    html = {}
+    for region in regions:
+        if region == "seq":
+            numbers = {"seq": seq, "seq_prev": seq - 1}
+            html[region] = [render_to_string(f"{KAART_TEMPLATE}#seq", {"kaart": numbers})]
+            continue
+        pk = int(region.split(":")[1])
+        row = Bijdrage.objects.filter(tafel_id=tafel_id, pk=pk).first()
+        if row is not None and not _sees(access, row.vertrouwelijk, row.author_id):
+            row = None
+        html[region] = [_bijdrage_push(access, region, data, row)]
+    return html
 
 
 # Pushed frames stay well below what daphne sends in one websocket message (128 KiB, see

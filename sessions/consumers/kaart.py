@@ -337,7 +337,12 @@ class KaartConsumer(CountedConsumer):
         with translation.override(self.language):
             shown = [region for region in regions if region != "announce"]
             html = {}
-            if shown:
+            if fragments.lean(shown):
+                # One bijdrage and the number: from that bijdrage's row, not the whole kaart.
+                html = fragments.render_lean(
+                    self.tafel_id, self.access, shown, seq=event["seq"], data=event["data"]
+                )
+            elif shown:
                 kaart = selectors.kaart_for(self.tafel_id, self.access)
                 # The page holds this change and those before it: later ones bring their own
                 # bells (the heartbeat compares this number with what the socket was sent).

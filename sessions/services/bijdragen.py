@@ -118,8 +118,15 @@ def bijdrage_edit(
             setattr(bijdrage, name, value)
         bijdrage.version += 1
         bijdrage.save(update_fields=[*fields, "version", "updated_at"])
+        # Whether a koppeling shows its text: only then do the koppelingen change with it.
+        linked = Koppeling.objects.filter(Q(haal_id=bijdrage.pk) | Q(breng_id=bijdrage.pk))
         _record_version(
-            tafel=tafel, kind=Change.BIJDRAGE_EDITED, item=bijdrage, before=before, actor=actor
+            tafel=tafel,
+            kind=Change.BIJDRAGE_EDITED,
+            item=bijdrage,
+            before=before,
+            actor=actor,
+            linked=linked.exists(),
         )
     return bijdrage
 

@@ -84,10 +84,16 @@ def _record(*, tafel: Tafel, kind: Change, data: dict[str, Any], actor: Actor) -
 
 
 def _record_version(
-    *, tafel: Tafel, kind: Change, item: Any, before: dict[str, Any] | None, actor: Actor
+    *,
+    tafel: Tafel,
+    kind: Change,
+    item: Any,
+    before: dict[str, Any] | None,
+    actor: Actor,
+    **extra: Any,
 ) -> KaartEvent:
     """Log a new version of an item of a partij (a bijdrage, a perspectief) with what it held
-    before, which its undo puts back."""
+    before, which its undo puts back (and `extra` facts about the change)."""
     return _record(
         tafel=tafel,
         kind=kind,
@@ -96,6 +102,7 @@ def _record_version(
             "partij": item.partij_id,
             "version": item.version,
             "before": before,
+            **extra,
             **_secret(item.vertrouwelijk),
         },
         actor=actor,
