@@ -144,6 +144,17 @@ def may_see(
     return deelnemer_id is not None and deelnemer_id == author_id
 
 
+def sees(access: Access, *, vertrouwelijk: bool, author_id: int | None) -> bool:
+    """`may_see` for this person: whether an item (vertrouwelijk or not, written by
+    `author_id`) exists for them."""
+    return may_see(
+        vertrouwelijk=vertrouwelijk,
+        author_id=author_id,
+        role=access.role,
+        deelnemer_id=access.deelnemer.pk if access.deelnemer is not None else None,
+    )
+
+
 def sees_everything(access: Access) -> bool:
     """Facilitators see vertrouwelijk items and perspectieven before they are revealed."""
     return access.role == Membership.Role.FACILITATOR

@@ -13,9 +13,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from sessions.access import Access, may_see
+from sessions.access import Access, sees
 from sessions.kinds import SPECS, Change
-from sessions.models import Sessie
+from sessions.models import Bijdrage, Sessie
 from sessions.selectors import Kaart, kaart_for, plenair_kaarten, sessie_room, tafel_overviews
 
 KAART_TEMPLATE = "sessions/kaart.html"
@@ -191,7 +191,9 @@ def _bijdrage_push(access: Access, region: str, data: dict[str, Any], bijdrage) 
     _kind, pk, swap = region.split(":")
     if swap == "delete":
         snapshot = data.get("snapshot", {})
-        if not _sees(access, bool(data.get("vertrouwelijk")), snapshot.get("author")):
+        if not sees(
+            access, vertrouwelijk=bool(data.get("vertrouwelijk")), author_id=snapshot.get("author")
+        ):
             return ""
         return f'<li id="bijdrage-{int(pk)}" hx-swap-oob="delete"></li>'
     if bijdrage is None:
@@ -199,15 +201,6 @@ def _bijdrage_push(access: Access, region: str, data: dict[str, Any], bijdrage) 
     return render_to_string(
         "sessions/includes/bijdrage_push.html",
         {"access": access, "bijdrage": bijdrage, "append": swap == "append"},
-    )
-
-
-def _sees(access: Access, vertrouwelijk: bool, author_id: int | None) -> bool:
-    return may_see(
-        vertrouwelijk=vertrouwelijk,
-        author_id=author_id,
-        role=access.role,
-        deelnemer_id=access.deelnemer.pk if access.deelnemer is not None else None,
     )
 
 
@@ -224,8 +217,6 @@ def render_lean(
 ) -> dict[str, list[str]]:
     """The push of one bijdrage (`lean(regions)`), from its row: what render_pieces gives for
     the same regions from the whole kaart."""
-    from sessions.models import Bijdrage
-
     html = {}
     for region in regions:
         if region == "seq":
@@ -234,7 +225,9 @@ def render_lean(
             continue
         pk = int(region.split(":")[1])
         row = Bijdrage.objects.filter(tafel_id=tafel_id, pk=pk).first()
-        if row is not None and not _sees(access, row.vertrouwelijk, row.author_id):
+        if row is not None and not sees(
+            access, vertrouwelijk=row.vertrouwelijk, author_id=row.author_id
+        ):
             row = None
         html[region] = [_bijdrage_push(access, region, data, row)]
     return html

@@ -14,7 +14,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from sessions.access import Access, may_see
+from sessions.access import Access, sees
 from sessions.models import (
     GEWICHTEN,
     URGENTIES,
@@ -166,20 +166,10 @@ def current_texts(opgave: Opgave) -> dict[str, OpgaveVersie | None]:
     return current
 
 
-def _may_see(item_vertrouwelijk: bool, author_id: int | None, access: Access) -> bool:
-    """Whether this person sees a (possibly vertrouwelijk) item: sessions.access.may_see."""
-    return may_see(
-        vertrouwelijk=item_vertrouwelijk,
-        author_id=author_id,
-        role=access.role,
-        deelnemer_id=access.deelnemer.pk if access.deelnemer is not None else None,
-    )
-
-
 def _perspectief_visible(perspectief: Perspectief, access: Access) -> bool:
     """Private until revealed: before that only the facilitators and the partij's own people
     see it."""
-    if not _may_see(perspectief.vertrouwelijk, perspectief.author_id, access):
+    if not sees(access, vertrouwelijk=perspectief.vertrouwelijk, author_id=perspectief.author_id):
         return False
     if perspectief.revealed or access.role == "facilitator":
         return True
@@ -222,7 +212,7 @@ def kaart_for(tafel_id: int, access: Access) -> Kaart:
     bijdragen = [
         b
         for b in tafel.bijdragen.order_by("position", "id")
-        if _may_see(b.vertrouwelijk, b.author_id, access)
+        if sees(access, vertrouwelijk=b.vertrouwelijk, author_id=b.author_id)
     ]
     visible_ids = {b.pk for b in bijdragen}
     for bijdrage in bijdragen:
@@ -321,8 +311,8 @@ def tafel_overviews(sessie: Sessie, access: Access, tafel_ids: list[int] | None 
     for bijdrage in (
         Bijdrage.objects.filter(tafel_id__in=ids).select_related("partij").order_by("-created_at")
     ):
-        if len(latest[bijdrage.tafel_id]) < 3 and _may_see(
-            bijdrage.vertrouwelijk, bijdrage.author_id, access
+        if len(latest[bijdrage.tafel_id]) < 3 and sees(
+            access, vertrouwelijk=bijdrage.vertrouwelijk, author_id=bijdrage.author_id
         ):
             latest[bijdrage.tafel_id].append(bijdrage)
     result = {}
