@@ -513,6 +513,9 @@
     if (!block) return;
     shownPartij = block.id;
     applySwitcher();
+    // Scrolled to here and now: the link's own jump may come before the partij shows.
+    evt.preventDefault();
+    target.scrollIntoView({ block: "center" });
     target.classList.add("is-target");
     setTimeout(function () {
       target.classList.remove("is-target");
