@@ -113,6 +113,7 @@ def main() -> None:
     apply_ = body("_apply")
     render = body("_render")
     render_each = body("_render_each")
+    render_pictures = body("_render_pictures")
     heartbeat = body("_heartbeat")
     counter = iter(range(10**6))
     done = 0
@@ -140,22 +141,22 @@ def main() -> None:
         # The measurement added REPEAT bijdragen of this partij; remove them again.
         from sessions.models import Bijdrage, KaartEvent
 
-        extra = Bijdrage.objects.filter(tafel=tafel, tekst__startswith="Bench bijdrage ")
-        extra.delete()
         last = KaartEvent.objects.filter(tafel=tafel).order_by("-seq").first()
+        bijdrage = Bijdrage.objects.filter(tafel=tafel, partij=partij).order_by("-pk").first()
         event = {
             "seq": last.seq,
             "kind": "bijdrage_added",
-            "data": {"id": 0, "partij": partij.pk, "version": 1},
+            "data": {"id": bijdrage.pk, "partij": partij.pk, "version": 1},
         }
         regions = fragments.regions_for_event(event["kind"], event["data"])
         regions.append("announce")
+
+        def flat(html):
+            return "".join(piece for pieces in html.values() for piece in pieces)
+
         # Rendered once per process and audience (sessions/pushcache.py), not per socket.
-        measure(
-            "push of one change",
-            lambda: "".join(render_each(viewer, regions, event).values()),
-            True,
-        )
+        measure("push of one change", lambda: flat(render_each(viewer, regions, event)), True)
+        measure("pictures (once per window)", lambda: render_pictures(viewer, ["inzicht"])["inzicht"], True)
         with translation.override("nl"):
             from sessions import selectors
 
@@ -169,12 +170,13 @@ def main() -> None:
             kaart.insight  # noqa: B018 (loaded before the rendering is timed)
             measure(
                 "  of which rendering",
-                lambda: "".join(fragments.render_each(kaart, allowed, regions[:-1]).values()),
+                lambda: fragments.render_each(kaart, allowed, ["inzicht"])["inzicht"],
                 size=True,
             )
         measure("whole card (connect, gap, ping)", lambda: render(viewer, None), True)
         measure("heartbeat ping (pong)", lambda: heartbeat(viewer))
         measure("presence render (per socket)", lambda: render(viewer, ["presence"]), True)
+        Bijdrage.objects.filter(tafel=tafel, tekst__startswith="Bench bijdrage ").delete()
 
     for per_partij in (0, 4, 12):
         while done < per_partij:

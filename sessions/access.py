@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -104,16 +105,37 @@ def tafel_access(user: Any, session: Any, tafel: Tafel) -> Access:
     return Access(can_view=True, can_edit=editable, role="deelnemer", deelnemer=deelnemer)
 
 
+def participant_stamp(tafel_id: int, deelnemer_id: int) -> tuple | None:
+    """Everything a participant's access to a tafel depends on (tafel_access, deelnemer_for),
+    read in one plain query: while the stamp is the same, so is their access. A socket keeps
+    the access it looked up and asks this before each change instead of looking it up again."""
+    sessie, tafel, deelnemer = Sessie._meta.db_table, Tafel._meta.db_table, Deelnemer._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT s.id, s.state, s.locked, s.join_revoked, s.link_generation,"  # noqa: S608
+            f" d.revoked, d.tafel_id, d.partij_id, d.link_generation"
+            f" FROM {tafel} t JOIN {sessie} s ON s.id = t.sessie_id"
+            f" LEFT JOIN {deelnemer} d ON d.id = %s AND d.sessie_id = s.id"
+            f" WHERE t.id = %s",
+            [deelnemer_id, tafel_id],
+        )
+        return cursor.fetchone()
+
+
+def deelnemer_id_in(session: Any, sessie_id: int) -> int | None:
+    """The participant this browser session joined the sessie as, by id, unchecked."""
+    if session is None:
+        return None
+    return (session.get(SESSION_KEY) or {}).get(str(sessie_id))
+
+
 def deelnemer_for(session: Any, sessie: Sessie) -> Deelnemer | None:
     """The participant this browser session joined the sessie as, if that access still holds.
 
     Access ends when the participant is revoked, or the link they joined with is revoked or
     replaced by a new one.
     """
-    if session is None:
-        return None
-    ids = session.get(SESSION_KEY) or {}
-    deelnemer_id = ids.get(str(sessie.pk))
+    deelnemer_id = deelnemer_id_in(session, sessie.pk)
     if not deelnemer_id:
         return None
     deelnemer = (

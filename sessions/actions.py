@@ -111,9 +111,15 @@ def _perform(data: QueryDict, *, tafel: Tafel, access: Access, actor: services.A
         raise BadMessage(_("This message is for another tafel."))
     if not access.can_edit:
         return Outcome(ok=False, message=_("This kaart is read-only for you now."))
-    if services.change_applied(tafel=tafel, nonce=actor.nonce):
+    outcome = _apply_form(form_class(data), tafel=tafel, access=access, actor=actor)
+    if not outcome.ok and services.change_applied(tafel=tafel, nonce=actor.nonce):
+        # A resend of a change that was applied (its answer was lost): refused now only
+        # because it was applied (the item moved on, or is gone). Asked only on a refusal.
         return Outcome(ok=True)
-    form = form_class(data)
+    return outcome
+
+
+def _apply_form(form: forms.Form, *, tafel: Tafel, access: Access, actor: services.Actor):
     if not form.is_valid():
         return Outcome(
             ok=False,

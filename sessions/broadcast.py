@@ -1,7 +1,9 @@
 """Group names, event shapes and the only group_send of the project.
 
 Redis is a doorbell, PostgreSQL is the truth: an event carries ids and the kaart's sequence
-number, never a model. Services call these functions from transaction.on_commit only.
+number, never a model; a kaart change may carry the HTML rendered from it at commit
+(sessions.push), which a socket forwards or renders again from the database. Services call
+these functions from transaction.on_commit only.
 """
 
 from __future__ import annotations
@@ -42,10 +44,12 @@ def kaart_changed(
     data: dict[str, Any],
     actor: str = "",
     by: str = "",
+    html: dict[str, dict[str, str]] | None = None,
 ) -> None:
     """Tell every socket of a tafel that its kaart changed (event `seq` of the log, made by
     `actor`, the name the others see, who is `by`: services.Actor.key), and the
-    facilitators' screens that it is active."""
+    facilitators' screens that it is active. `html`: the change's fragments as rendered at
+    commit, per audience (sessions.push); never anything only some may see."""
     _send(
         tafel_group(tafel_id),
         {
@@ -56,6 +60,7 @@ def kaart_changed(
             "data": data,
             "actor": actor,
             "by": by,
+            "html": html or {},
         },
     )
     _send(watch_group(sessie_id), {"type": "tafel.activity", "tafel_id": tafel_id})

@@ -13,10 +13,18 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from sessions.access import Access, sees
+from sessions.access import Access, sees, sees_everything
+from sessions.insight import kaart_insight
 from sessions.kinds import SPECS, Change
-from sessions.models import Bijdrage, Sessie
-from sessions.selectors import Kaart, kaart_for, plenair_kaarten, sessie_room, tafel_overviews
+from sessions.models import Bijdrage, Sessie, Tafel
+from sessions.selectors import (
+    REGION_STEP,
+    Kaart,
+    kaart_for,
+    plenair_kaarten,
+    sessie_room,
+    tafel_overviews,
+)
 
 KAART_TEMPLATE = "sessions/kaart.html"
 
@@ -125,6 +133,10 @@ def audience(region: str, access: Access, language: str, *, private: bool) -> tu
     have vertrouwelijk items of their own on the kaart, so what they see is theirs alone."""
     if region in ("seq", "announce"):
         return (language,)
+    if region == "inzicht":
+        # The pictures show what a summary shows (access.in_summary): all for facilitators,
+        # for everyone else the same, not even their own vertrouwelijk items.
+        return (language, sees_everything(access))
     deelnemer = access.deelnemer
     who = (
         language,
@@ -181,10 +193,10 @@ def render_bijdrage(kaart: Kaart, access: Access, region: str, data: dict[str, A
     """One bijdrage, pushed on its own ("bijdrage:<id>:<swap>"), from the loaded kaart."""
     pk = int(region.split(":")[1])
     bijdrage = next((b for b in [*kaart.halen, *kaart.brengen] if b.pk == pk), None)
-    return _bijdrage_push(access, region, data, bijdrage)
+    return bijdrage_push(access, region, data, bijdrage)
 
 
-def _bijdrage_push(access: Access, region: str, data: dict[str, Any], bijdrage) -> str:
+def bijdrage_push(access: Access, region: str, data: dict[str, Any], bijdrage) -> str:
     """Appended to its list, in place of the old one, or taken out; nothing for whom it does
     not exist (another's vertrouwelijk item, or one a later change took out: that change's
     push follows). `bijdrage`: the row as this person may see it now, or None."""
@@ -204,6 +216,22 @@ def _bijdrage_push(access: Access, region: str, data: dict[str, Any], bijdrage) 
     )
 
 
+def render_pictures(tafel_id: int, access: Access) -> str:
+    """The balance and map region ("inzicht") from the rows the pictures need (the insight's
+    own loader), not from the whole kaart: what render_each gives for it."""
+    tafel = Tafel.objects.select_related("sessie__opgave").get(pk=tafel_id)
+    kaart = {
+        "condensed": {"inzicht": tafel.sessie.stap != REGION_STEP["inzicht"]},
+        "insight": kaart_insight(tafel_id, access, tafel=tafel),
+    }
+    return render_to_string(f"{KAART_TEMPLATE}#inzicht", {"kaart": kaart, "access": access})
+
+
+def render_seq(seq: int) -> str:
+    """The number of the change a push brings, and of the one the page must have before it."""
+    return render_to_string(f"{KAART_TEMPLATE}#seq", {"kaart": {"seq": seq, "seq_prev": seq - 1}})
+
+
 def lean(regions: Iterable[str]) -> bool:
     """Whether these regions are one bijdrage and the number: a push that needs that
     bijdrage's row only, not the whole kaart."""
@@ -220,8 +248,7 @@ def render_lean(
     html = {}
     for region in regions:
         if region == "seq":
-            numbers = {"seq": seq, "seq_prev": seq - 1}
-            html[region] = [render_to_string(f"{KAART_TEMPLATE}#seq", {"kaart": numbers})]
+            html[region] = [render_seq(seq)]
             continue
         pk = int(region.split(":")[1])
         row = Bijdrage.objects.filter(tafel_id=tafel_id, pk=pk).first()
@@ -229,7 +256,7 @@ def render_lean(
             access, vertrouwelijk=row.vertrouwelijk, author_id=row.author_id
         ):
             row = None
-        html[region] = [_bijdrage_push(access, region, data, row)]
+        html[region] = [bijdrage_push(access, region, data, row)]
     return html
 
 

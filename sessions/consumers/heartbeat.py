@@ -1,5 +1,6 @@
 """When a kaart page gets the whole card instead of a piece: the decisions of the heartbeat and
-of a bell, as plain functions of sequence numbers (docs/protocol.md, "Nothing missed").
+of a bell, as plain functions of sequence numbers (docs/protocol.md, "Nothing missed"); and
+the heartbeats' "still here", written to the database together (LastSeen).
 
 `sent` is the number of the last change this socket sent the page; `page_had` what it had sent
 by the previous heartbeat (a heartbeat may overtake newer changes still on their way).
@@ -7,7 +8,16 @@ by the previous heartbeat (a heartbeat may overtake newer changes still on their
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
+
+from channels.db import database_sync_to_async
+from django.db import DatabaseError
+
+from sessions import services
+
+logger = logging.getLogger(__name__)
 
 
 def already_sent(seq: int, sent: int) -> bool:
@@ -30,3 +40,36 @@ def heartbeat_wants_whole_card(*, page_seq: Any, sent: int, page_had: int, overd
     if not isinstance(page_seq, int) or isinstance(page_seq, bool):
         return True
     return page_seq > sent or page_seq < page_had or overdue
+
+
+class LastSeen:
+    """Per process: the connections whose heartbeat came, marked present in one UPDATE at most
+    every FLUSH_SECONDS (a page beats every 15 s; it leaves the list after PRESENCE_TTL, 60 s,
+    without one), instead of one write per heartbeat."""
+
+    FLUSH_SECONDS = 5.0
+
+    def __init__(self) -> None:
+        self._names: set[str] = set()
+        self._task: asyncio.Task | None = None
+
+    def add(self, channel_name: str) -> None:
+        self._names.add(channel_name)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self.FLUSH_SECONDS)
+        await self.flush()
+
+    async def flush(self) -> None:
+        names, self._names = self._names, set()
+        if not names:
+            return
+        try:
+            await database_sync_to_async(services.presence_seen)(channel_names=names)
+        except DatabaseError:
+            logger.warning("heartbeats not written: the database is away")
+
+
+last_seen = LastSeen()

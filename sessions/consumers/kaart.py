@@ -25,6 +25,7 @@ from sessions import (
     actions,
     broadcast,
     fragments,
+    push,
     pushcache,
     selectors,
     services,
@@ -58,6 +59,11 @@ class KaartConsumer(CountedConsumer):
         # What this person may see and do, refreshed by every whole card, sessie change and
         # heartbeat; pushes of kaart changes use it as it is. Edits are authorised afresh.
         self.access = access.NO_ACCESS
+        # The tafel and what a participant's access depends on when it was looked up
+        # (access.participant_stamp): while the stamp holds, the access does (_access_kept).
+        self.tafel: Tafel | None = None
+        self.stamp: tuple | None = None
+        self._stamp_read: tuple | None = None
         # Whether this person may have vertrouwelijk items of their own on the kaart: then
         # what they see is theirs alone, and their pushes are rendered for them alone.
         self.private = False
@@ -137,6 +143,7 @@ class KaartConsumer(CountedConsumer):
 
     async def _ping(self, payload: dict[str, Any]) -> None:
         await self._rejoin_groups()
+        heartbeat.last_seen.add(self.channel_name)
         seq = payload.get("seq")
         try:
             overdue = await self._heartbeat()
@@ -186,8 +193,7 @@ class KaartConsumer(CountedConsumer):
         socket was not sent that is older than BELL_GRACE while no bell came for as long:
         its bell was lost. A socket that takes bells is only behind, as under load; the
         whole card would lengthen its queue, and the next bell shows a gap if one was lost."""
-        services.presence_touch(channel_name=self.channel_name)
-        _tafel, allowed = self._access_now()
+        _tafel, allowed = self._access_kept()
         if allowed != self.access:
             return True
         if time.monotonic() - self.last_bell < BELL_GRACE.total_seconds():
@@ -205,7 +211,7 @@ class KaartConsumer(CountedConsumer):
             form_id = actions.form_id_of(payload)
             nonce = actions.nonce_of(payload)
             try:
-                tafel, allowed = self._access_now()
+                tafel, allowed = self._access_kept()
                 if not allowed.can_view:
                     return fragments.render_error(_("You no longer have access to this kaart."))
                 data = actions.to_querydict(payload)
@@ -271,6 +277,12 @@ class KaartConsumer(CountedConsumer):
             mine = bool(event.get("by")) and event.get("by") == self._me()
             if event.get("kind") and not event["data"].get("vertrouwelijk") and not mine:
                 regions.append("announce")
+            carried = push.carried(event, self.language, self.access.can_edit)
+            if carried is not None and all(region in carried for region in regions):
+                # Rendered at commit by the process that applied it: forwarded as it is.
+                self.last_seq = max(self.last_seq, event["seq"])
+                await self.send(text_data="".join(carried[region] for region in regions))
+                return
             pieces = await pushcache.cache.values(
                 regions,
                 key_of=lambda region: (self.tafel_id, event["seq"], region, self._audience(region)),
@@ -308,8 +320,7 @@ class KaartConsumer(CountedConsumer):
     @database_sync_to_async
     def _render_pictures(self, regions: list[str]) -> dict[str, str]:
         with translation.override(self.language):
-            kaart = selectors.kaart_for(self.tafel_id, self.access)
-            return fragments.render_each(kaart, self.access, regions)
+            return {"inzicht": fragments.render_pictures(self.tafel_id, self.access)}
 
     def _audience(self, region: str) -> tuple:
         return fragments.audience(region, self.access, self.language, private=self.private)
@@ -372,7 +383,7 @@ class KaartConsumer(CountedConsumer):
         """These regions (None: the whole card) as frames, with access looked at afresh."""
         with translation.override(self.language):
             tafel, allowed = self._access_now()
-            self.access = allowed
+            self._know(tafel, allowed)
             if not allowed.can_view:
                 return [], 0, False
             kaart = selectors.kaart_for(tafel.pk, allowed)
@@ -397,15 +408,51 @@ class KaartConsumer(CountedConsumer):
         return user if user is not None and user.is_authenticated else None
 
     def _access_now(self) -> tuple[Tafel, access.Access]:
+        """Access looked up afresh (and the stamp of what it depends on: _know)."""
         tafel = Tafel.objects.select_related("sessie__opgave").filter(pk=self.tafel_id).first()
         if tafel is None:
             return Tafel(pk=self.tafel_id), access.NO_ACCESS
+        # The stamp is read before the access: should something change in between, the
+        # stamp is the older, and the next _access_kept looks the access up again.
+        deelnemer_id = access.deelnemer_id_in(self.scope.get("session"), tafel.sessie_id)
+        self._stamp_read = (
+            access.participant_stamp(self.tafel_id, deelnemer_id) if deelnemer_id else None
+        )
         return tafel, access.tafel_access(self.scope.get("user"), self.scope.get("session"), tafel)
+
+    def _know(self, tafel: Tafel, allowed: access.Access) -> None:
+        """This socket's access from now on (just looked up by _access_now), with its stamp."""
+        deelnemer = allowed.deelnemer
+        keep = (
+            allowed.can_view
+            and deelnemer is not None
+            and self._user() is None
+            and self._stamp_read is not None
+        )
+        self.access, self.tafel = allowed, tafel
+        self.stamp = self._stamp_read if keep else None
+
+    def _access_kept(self) -> tuple[Tafel, access.Access]:
+        """The access this socket knows, while nothing it depends on changed (one plain
+        query); otherwise looked up afresh. A participant's only: an account's access hangs on
+        its team's memberships too, and is always looked up."""
+        deelnemer = self.access.deelnemer
+        if (
+            self.stamp is not None
+            and self.tafel is not None
+            and deelnemer is not None
+            and access.participant_stamp(self.tafel_id, deelnemer.pk) == self.stamp
+        ):
+            return self.tafel, self.access
+        tafel, allowed = self._access_now()
+        if allowed == self.access:
+            self._know(tafel, allowed)  # the same access: kept from now on with its new stamp
+        return tafel, allowed
 
     @database_sync_to_async
     def _authorise(self) -> tuple[access.Access, int | None]:
         tafel, allowed = self._access_now()
-        self.access = allowed
+        self._know(tafel, allowed)
         return allowed, tafel.sessie_id if tafel.sessie_id else None
 
     @database_sync_to_async

@@ -19,13 +19,15 @@ from sessions.models import (
 )
 
 
-def kaart_insight(tafel_id: int, access: Access) -> dict:
-    """The pictures and findings of one tafel's kaart, as this person may see them.
+def kaart_insight(tafel_id: int, access: Access, tafel: Tafel | None = None) -> dict:
+    """The pictures and findings of one tafel's kaart, as this person may see them (`tafel`:
+    that tafel with its sessie and opgave, when loaded already).
 
     Returns {"findings": Findings, "chart": <balans.svg.html context>,
     "kaartmap": <kaart_map.svg.html context>, "flag_labels", "reason_labels"}.
     """
-    tafel = Tafel.objects.select_related("sessie__opgave").get(pk=tafel_id)
+    if tafel is None:
+        tafel = Tafel.objects.select_related("sessie__opgave").get(pk=tafel_id)
     rows = _load(
         tafel.sessie.opgave, tafel_id=tafel.pk, complete=sees_everything(access), with_versies=False
     )

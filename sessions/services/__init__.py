@@ -54,6 +54,7 @@ from sessions.services.presence import (
     presence_join,
     presence_leave,
     presence_poll,
+    presence_seen,
     presence_touch,
 )
 from sessions.services.sessies import (
@@ -136,6 +137,7 @@ __all__ = [
     "kaart_partij_add_missing",
     "undo_last",
     "presence_join",
+    "presence_seen",
     "presence_touch",
     "presence_poll",
     "presence_leave",

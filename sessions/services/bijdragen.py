@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from sessions.kinds import Change
@@ -28,6 +28,7 @@ from sessions.services.changes import (
     _record,
     _record_version,
     _secret,
+    _sql,
     undoes,
 )
 from sessions.services.common import SYSTEM, Actor, _clean_text
@@ -75,13 +76,17 @@ def bijdrage_add(
     with transaction.atomic():
         _lock(tafel)
         _check_room(tafel)
-        last = tafel.bijdragen.filter(partij=partij, soort=soort).aggregate(n=Max("position"))
+        last = _sql(
+            f"SELECT max(position) FROM {Bijdrage._meta.db_table}"  # noqa: S608
+            " WHERE tafel_id = %s AND partij_id = %s AND soort = %s",
+            [tafel.pk, partij.pk, soort],
+        )[0]
         bijdrage = Bijdrage.objects.create(
             tafel=tafel,
             partij=partij,
             soort=soort,
             vertrouwelijk=vertrouwelijk,
-            position=0 if last["n"] is None else last["n"] + 1,
+            position=0 if last is None else last + 1,
             author=actor.deelnemer,
             **fields,
         )
@@ -90,6 +95,7 @@ def bijdrage_add(
             kind=Change.BIJDRAGE_ADDED,
             data={"id": bijdrage.pk, "partij": partij.pk, "version": 1, **_secret(vertrouwelijk)},
             actor=actor,
+            item=bijdrage,
         )
     return bijdrage
 

@@ -12,11 +12,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from sessions import broadcast
+from sessions import broadcast, push
 from sessions.kinds import Change
 from sessions.models import (
     Bijdrage,
@@ -24,12 +23,28 @@ from sessions.models import (
     Koppeling,
     Partij,
     Tafel,
+    Vervolgstap,
 )
 from sessions.services.common import Actor, StaleEdit
 
+# The statements every change runs, written out: through the ORM each cost several times the
+# database's own work (bench/README.md, "The push path").
+EVENTS = KaartEvent._meta.db_table
+
+
+def _sql(query: str, params: list[Any]) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchone()
+
 
 def _lock(tafel: Tafel) -> None:
-    Tafel.objects.select_for_update().filter(pk=tafel.pk).first()
+    """Lock the tafel's row for this transaction, then read the number of its last change
+    (a statement after the lock, so that it sees what the previous holder committed)."""
+    for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    _sql(f"SELECT id FROM {Tafel._meta.db_table} WHERE id = %s{for_update}", [tafel.pk])  # noqa: S608
+    row = _sql(f"SELECT max(seq) FROM {EVENTS} WHERE tafel_id = %s", [tafel.pk])  # noqa: S608
+    tafel.locked_seq = row[0] or 0
 
 
 class AlreadyApplied(Exception):
@@ -40,24 +55,39 @@ class AlreadyApplied(Exception):
 NONCE_WINDOW = 1000  # a resend comes within the tafel's last this many changes
 
 
-def change_applied(*, tafel: Tafel, nonce: str, before_seq: int | None = None) -> bool:
+def change_applied(*, tafel: Tafel, nonce: str) -> bool:
     """Whether the change the sender marked with `nonce` is in the tafel's recent log."""
     if not nonce:
         return False
-    events = tafel.events.filter(data__nonce=nonce)
-    if before_seq is not None:
-        events = events.filter(seq__gt=before_seq - NONCE_WINDOW)
-    return events.exists()
+    nonce_of = {
+        "postgresql": "recent.data ->> 'nonce'",
+        "sqlite": "json_extract(recent.data, '$.nonce')",
+    }.get(connection.vendor)
+    if nonce_of is None:  # another database: through the ORM
+        recent = tafel.events.order_by("-seq").values("pk")[:NONCE_WINDOW]
+        return tafel.events.filter(pk__in=recent, data__nonce=nonce).exists()
+    row = _sql(
+        f"SELECT 1 FROM (SELECT data FROM {EVENTS} WHERE tafel_id = %s"  # noqa: S608
+        f" ORDER BY seq DESC LIMIT {NONCE_WINDOW}) recent WHERE {nonce_of} = %s LIMIT 1",
+        [tafel.pk, nonce],
+    )
+    return row is not None
 
 
-def _record(*, tafel: Tafel, kind: Change, data: dict[str, Any], actor: Actor) -> KaartEvent:
+def _record(
+    *, tafel: Tafel, kind: Change, data: dict[str, Any], actor: Actor, item: Any = None
+) -> KaartEvent:
     """Append an event to the tafel's log (inside the caller's transaction, tafel locked) and
-    ring the bell once the transaction commits."""
+    ring the bell once the transaction commits, with the change's HTML rendered from `item`,
+    the row just written (sessions.push)."""
     kind = Change(kind).value
-    seq = (tafel.events.aggregate(n=Max("seq"))["n"] or 0) + 1
+    if getattr(tafel, "locked_seq", None) is None:
+        raise RuntimeError("_record needs the tafel locked first (_lock)")
+    seq = tafel.locked_seq + 1  # _lock read it; the changes of this transaction count on
+    tafel.locked_seq = seq
     if actor.nonce:
         # Under the tafel's lock: of two copies of one message, one is applied.
-        if change_applied(tafel=tafel, nonce=actor.nonce, before_seq=seq):
+        if change_applied(tafel=tafel, nonce=actor.nonce):
             raise AlreadyApplied
         data = {**data, "nonce": actor.nonce}
     event = KaartEvent.objects.create(
@@ -78,6 +108,9 @@ def _record(*, tafel: Tafel, kind: Change, data: dict[str, Any], actor: Actor) -
             data=data,
             actor=actor.name,
             by=actor.key,
+            html=push.rendered_or_none(
+                kind=kind, data=data, seq=seq, actor_name=actor.name, item=item
+            ),
         )
     )
     return event
@@ -106,6 +139,7 @@ def _record_version(
             **_secret(item.vertrouwelijk),
         },
         actor=actor,
+        item=item,
     )
 
 
@@ -115,7 +149,11 @@ def _check_partij(tafel: Tafel, partij: Partij) -> None:
 
 
 def _check_room(tafel: Tafel) -> None:
-    items = tafel.bijdragen.count() + tafel.koppelingen.count() + tafel.vervolgstappen.count()
+    counts = " + ".join(
+        f"(SELECT count(*) FROM {model._meta.db_table} WHERE tafel_id = %s)"
+        for model in (Bijdrage, Koppeling, Vervolgstap)
+    )
+    items = _sql(f"SELECT {counts}", [tafel.pk] * 3)[0]  # noqa: S608
     if items >= settings.HB_MAX_ITEMS_PER_KAART:
         raise ValidationError(
             _("This kaart is full (%(limit)d items).") % {"limit": settings.HB_MAX_ITEMS_PER_KAART},
@@ -144,7 +182,9 @@ def _item(model: type, tafel: Tafel, pk: int, actor: Actor) -> Any:
     """An item of this kaart as `actor` may see it, locked. An id of another kaart and an item
     the actor may not see (another's vertrouwelijk bijdrage, a koppeling to one) are missing:
     the same answer, so that guessing ids tells nothing."""
-    item = model.objects.select_for_update().filter(tafel=tafel, pk=pk).first()
+    for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    query = f"SELECT * FROM {model._meta.db_table} WHERE id = %s AND tafel_id = %s{for_update}"  # noqa: S608
+    item = next(iter(model.objects.raw(query, [pk, tafel.pk])), None)
     if item is None:
         raise _gone()
     if isinstance(item, Bijdrage) and not actor.sees(item):

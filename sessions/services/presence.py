@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -46,6 +47,11 @@ def presence_touch(*, channel_name: str, editing: str | None = None) -> None:
     Presence.objects.filter(pk=presence.pk).update(**fields)
     if changed:
         _presence_changed(presence.tafel.sessie_id, presence.tafel_id)
+
+
+def presence_seen(*, channel_names: Iterable[str]) -> None:
+    """The heartbeats of these connections came: they are still here."""
+    Presence.objects.filter(channel_name__in=list(channel_names)).update(last_seen=timezone.now())
 
 
 def presence_poll(*, tafel: Tafel, key: str, actor: Actor, role: str) -> None:
