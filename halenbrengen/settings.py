@@ -233,6 +233,9 @@ HB_MAX_TEXT_LENGTH = 2000
 # The balance chart and the map on a kaart follow its changes at most once per this many
 # seconds, drawn at the end of that window (0: in every change's own push).
 HB_PICTURE_DELAY = float(os.environ.get("HB_PICTURE_DELAY", "2"))
+# A control room (and the plenary view) draws a changed tafel's line at most once per this many
+# seconds, with every tafel that changed meanwhile (0: at every change).
+HB_ACTIVITY_DELAY = float(os.environ.get("HB_ACTIVITY_DELAY", "1"))
 HB_MAX_ITEMS_PER_KAART = 500
 # Rate limits: (attempts, seconds).
 HB_JOIN_RATE = (30, 60)  # join-link visits and join forms per address

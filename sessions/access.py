@@ -177,6 +177,15 @@ def sees(access: Access, *, vertrouwelijk: bool, author_id: int | None) -> bool:
     )
 
 
+def sees_q(access: Access) -> Q:
+    """`sees` as a query filter of bijdragen: the items that exist for this person."""
+    if access.role in ("facilitator", "system"):
+        return Q()
+    if access.deelnemer is not None:
+        return Q(vertrouwelijk=False) | Q(author_id=access.deelnemer.pk)
+    return Q(vertrouwelijk=False)
+
+
 def sees_everything(access: Access) -> bool:
     """Facilitators see vertrouwelijk items and perspectieven before they are revealed."""
     return access.role == Membership.Role.FACILITATOR

@@ -454,13 +454,13 @@ def render_room(sessie: Sessie, allowed: Access, *, join_url: str, csrf_token: s
     return "".join(render_to_string(f"sessions/sessie.html#{part}", context) for part in parts)
 
 
-def render_tafel_overview(sessie: Sessie, allowed: Access, tafel_id: int) -> str:
-    """One tafel's line in the control room ("" when it is not there for this viewer)."""
-    _tafels, overviews = tafel_overviews(sessie, allowed, [tafel_id])
-    if tafel_id not in overviews:
-        return ""
-    return render_to_string(
-        "sessions/includes/tafel_overview.html", {"overview": overviews[tafel_id]}
+def render_tafel_overviews(sessie: Sessie, allowed: Access, tafel_ids: list[int]) -> str:
+    """These tafels' lines in the control room (none for a tafel not there for this viewer)."""
+    _tafels, overviews = tafel_overviews(sessie, allowed, tafel_ids)
+    return "".join(
+        render_to_string("sessions/includes/tafel_overview.html", {"overview": overviews[pk]})
+        for pk in tafel_ids
+        if pk in overviews
     )
 
 

@@ -115,3 +115,4 @@ class Trailing:
 
 
 pictures = Trailing()
+activity = Trailing()

@@ -10,16 +10,18 @@ import functools
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from sessions.access import Access, sees
+from sessions.access import Access, sees, sees_q
 from sessions.models import (
     GEWICHTEN,
     URGENTIES,
     Bijdrage,
     Deelnemer,
+    KaartEvent,
     Koppeling,
     Opgave,
     OpgaveVersie,
@@ -283,19 +285,20 @@ class TafelOverview:
 
 
 def tafel_overviews(sessie: Sessie, access: Access, tafel_ids: list[int] | None = None):
-    """A compact, live summary per tafel for the facilitators' screens (constant queries)."""
-    from django.db.models import Count, Max, Q
-
+    """A compact, live summary per tafel for the facilitators' screens (constant queries, each
+    count its own subquery: one join of every list would multiply their rows)."""
     tafels = sessie.tafels.filter(plenair=False)
     if tafel_ids is not None:
         tafels = tafels.filter(pk__in=tafel_ids)
+    last_change = KaartEvent.objects.filter(tafel=OuterRef("pk")).order_by("-seq")
     tafels = tafels.annotate(
-        n_halen=Count("bijdragen", filter=Q(bijdragen__soort="haal"), distinct=True),
-        n_brengen=Count("bijdragen", filter=Q(bijdragen__soort="breng"), distinct=True),
-        n_koppelingen=Count("koppelingen", distinct=True),
-        n_vervolgstappen=Count("vervolgstappen", distinct=True),
-        last_change=Max("events__created_at"),
+        n_halen=_count(Bijdrage, soort="haal"),
+        n_brengen=_count(Bijdrage, soort="breng"),
+        n_koppelingen=_count(Koppeling),
+        n_vervolgstappen=_count(Vervolgstap),
+        last_change=Subquery(last_change.values("created_at")[:1]),
     )
+    tafels = list(tafels)
     ids = [t.pk for t in tafels]
     since = timezone.now() - PRESENCE_TTL
     present: dict[int, list[str]] = {pk: [] for pk in ids}
@@ -308,13 +311,19 @@ def tafel_overviews(sessie: Sessie, access: Access, tafel_ids: list[int] | None 
         if name not in present[tafel_id]:
             present[tafel_id].append(name)
     latest: dict[int, list[Bijdrage]] = {pk: [] for pk in ids}
+    newest_first = Window(
+        RowNumber(),
+        partition_by=F("tafel_id"),
+        order_by=[F("created_at").desc(), F("pk").desc()],
+    )
     for bijdrage in (
-        Bijdrage.objects.filter(tafel_id__in=ids).select_related("partij").order_by("-created_at")
+        Bijdrage.objects.filter(sees_q(access), tafel_id__in=ids)
+        .annotate(rank=newest_first)
+        .filter(rank__lte=LATEST)
+        .select_related("partij")
+        .order_by("tafel_id", "rank")
     ):
-        if len(latest[bijdrage.tafel_id]) < 3 and sees(
-            access, vertrouwelijk=bijdrage.vertrouwelijk, author_id=bijdrage.author_id
-        ):
-            latest[bijdrage.tafel_id].append(bijdrage)
+        latest[bijdrage.tafel_id].append(bijdrage)
     result = {}
     for tafel in tafels:
         result[tafel.pk] = TafelOverview(
@@ -327,7 +336,17 @@ def tafel_overviews(sessie: Sessie, access: Access, tafel_ids: list[int] | None 
             last_change=tafel.last_change,
             latest=latest[tafel.pk],
         )
-    return list(tafels), result
+    return tafels, result
+
+
+LATEST = 3  # bijdragen per tafel in its overview
+
+
+def _count(model, **match) -> Coalesce:
+    """The number of a tafel's items of `model` (matching `match`), as a subquery."""
+    items = model.objects.filter(tafel=OuterRef("pk"), **match).order_by()
+    per_tafel = items.values("tafel").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(per_tafel), 0)
 
 
 def sessie_room(sessie: Sessie, access: Access) -> dict:

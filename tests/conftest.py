@@ -42,6 +42,8 @@ def pictures_in_every_push(settings):
     """The kaart's pictures in each change's own push, so that a page equals a fresh one as
     soon as the change is in; their later push has tests of its own."""
     settings.HB_PICTURE_DELAY = 0
+    # Likewise a control room's tafel lines (tested with a window in tests/consumers).
+    settings.HB_ACTIVITY_DELAY = 0
 
 
 @pytest.fixture(autouse=True)

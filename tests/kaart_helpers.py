@@ -102,8 +102,18 @@ def make_kaarten() -> Kaarten:
 class Socket:
     """A WebsocketCommunicator over the real ASGI application, with the kaart's helpers."""
 
-    def __init__(self, tafel_id: int, session_key: str | None, origin: bytes = b"http://localhost"):
-        headers = [(b"host", b"localhost"), (b"origin", origin), (b"accept-language", b"en")]
+    def __init__(
+        self,
+        tafel_id: int,
+        session_key: str | None,
+        origin: bytes = b"http://localhost",
+        language: str = "en",
+    ):
+        headers = [
+            (b"host", b"localhost"),
+            (b"origin", origin),
+            (b"accept-language", language.encode()),
+        ]
         if session_key:
             headers.append((b"cookie", f"sessionid={session_key}".encode()))
         self.comm = WebsocketCommunicator(application, f"/ws/tafels/{tafel_id}/", headers=headers)

@@ -169,3 +169,33 @@ def test_roles_are_per_team(opgave):
     factories.MembershipFactory(team=opgave.team, user=user, role=Membership.Role.COORDINATOR)
     assert access.opgave_access(user, opgave).role == "coordinator"
     assert not access.opgave_access(user, opgave).can_edit
+
+
+def test_the_query_filter_of_who_sees_what_is_the_rule_itself(tafel):
+    """access.sees_q (the control room's latest items) finds exactly the items access.sees
+    lets a person see: the facilitator all, a participant the shared and their own, the
+    coordinator the shared."""
+    author, other = factories.DeelnemerFactory(tafel=tafel), factories.DeelnemerFactory(tafel=tafel)
+    items = [
+        factories.BijdrageFactory(tafel=tafel, vertrouwelijk=vertrouwelijk, author=who)
+        for vertrouwelijk in (False, True)
+        for who in (author, other, None)
+    ]
+    viewers = [
+        access.Access(can_view=True, role="facilitator"),
+        access.Access(can_view=True, role="coordinator"),
+        access.Access(can_view=True, role="deelnemer", deelnemer=author),
+    ]
+    from sessions.models import Bijdrage
+
+    seen = {}
+    for viewer in viewers:
+        rule = {
+            b.pk
+            for b in items
+            if access.sees(viewer, vertrouwelijk=b.vertrouwelijk, author_id=b.author_id)
+        }
+        found = set(Bijdrage.objects.filter(access.sees_q(viewer)).values_list("pk", flat=True))
+        assert found == rule, viewer.role
+        seen[viewer.role] = len(found)
+    assert seen == {"facilitator": 6, "coordinator": 3, "deelnemer": 4}

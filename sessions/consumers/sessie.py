@@ -4,13 +4,15 @@ sessie live. It only listens; the controls are plain forms. The plenary view con
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import translation
 
-from sessions import access, broadcast, fragments
+from sessions import access, broadcast, fragments, pushcache
 from sessions.consumers.edge import CLOSE_NO_ACCESS, CountedConsumer, language_of
 from sessions.models import Sessie
 
@@ -23,6 +25,9 @@ class SessieConsumer(CountedConsumer):
         self.plenair = b"view=plenair" in self.scope.get("query_string", b"").split(b"&")
         self.language = language_of(self.scope)
         self.groups_joined: list[str] = []
+        # The tafels whose kaart changed since their line (or plenary kaart) was last drawn.
+        self.tafels_due: set[int] = set()
+        self.activity_task: asyncio.Task | None = None
         await self.accept()
         _sessie, allowed = await database_sync_to_async(self._access_now)()
         if not allowed.can_view:
@@ -37,6 +42,8 @@ class SessieConsumer(CountedConsumer):
         await self.send_room()
 
     async def disconnect(self, code: int) -> None:
+        if self.activity_task is not None:
+            self.activity_task.cancel()
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -49,9 +56,35 @@ class SessieConsumer(CountedConsumer):
         await self.send_room()
 
     async def tafel_activity(self, event: dict[str, Any]) -> None:
-        html = await self._render_tafel(event["tafel_id"])
-        if html:
-            await self.send(text_data=html)
+        """A tafel's kaart changed: its line is drawn again at the end of a window of
+        HB_ACTIVITY_DELAY seconds (trailing), with every other tafel that changed in it, and
+        rendered once per process for everyone who sees it alike."""
+        self.tafels_due.add(int(event["tafel_id"]))
+        if self.activity_task is None or self.activity_task.done():
+            self.activity_task = asyncio.create_task(self._push_activity())
+
+    async def _push_activity(self) -> None:
+        while self.tafels_due:
+            key = (self.sessie_id, "activity")
+            window = await pushcache.activity.window(key, settings.HB_ACTIVITY_DELAY)
+            due, self.tafels_due = sorted(self.tafels_due), set()
+            try:
+                html = await self._draw(due, window)
+            except DatabaseError:
+                return  # the next change, or the page's ping, draws them
+            if html:
+                await self.send(text_data=html)
+
+    async def _draw(self, due: list[int], window: int) -> str:
+        allowed = await database_sync_to_async(self._team_access)()
+        if not allowed.can_view:
+            return ""
+        key = (self.sessie_id, window, tuple(due), self.plenair, self.language, allowed.role)
+        return await pushcache.cache.html(
+            ["tafels"],
+            key_of=lambda _region: key,
+            render=lambda _regions: self._render_tafels(due, allowed),
+        )
 
     async def send_room(self) -> None:
         html = await self._render_room()
@@ -93,18 +126,26 @@ class SessieConsumer(CountedConsumer):
         """This browser's CSRF token: the pushed controls are plain POST forms."""
         return self.scope.get("cookies", {}).get(settings.CSRF_COOKIE_NAME, "")
 
+    def _team_access(self) -> access.Access:
+        """This account's access to the sessie's opgave now (only accounts watch tafels)."""
+        sessie = Sessie.objects.select_related("opgave").filter(pk=self.sessie_id).first()
+        if sessie is None:
+            return access.NO_ACCESS
+        return access.opgave_access(self.scope.get("user"), sessie.opgave)
+
     @database_sync_to_async
-    def _render_tafel(self, tafel_id: int) -> str:
-        """One tafel's line in the control room, or its kaart in the plenary view."""
+    def _render_tafels(self, tafel_ids: list[int], allowed: access.Access) -> dict[str, str]:
+        """These tafels' lines in the control room, or their kaarten in the plenary view."""
         with translation.override(self.language):
             sessie = Sessie.objects.select_related("opgave").filter(pk=self.sessie_id).first()
             if sessie is None:
-                return ""
-            allowed = access.opgave_access(self.scope.get("user"), sessie.opgave)
-            if not allowed.can_view:
-                return ""
+                return {"tafels": ""}
             if self.plenair:
-                return fragments.render_compact_kaart(
-                    sessie, allowed, tafel_id, csrf_token=self._csrf_token()
+                csrf_token = self._csrf_token()
+                html = "".join(
+                    fragments.render_compact_kaart(sessie, allowed, pk, csrf_token=csrf_token)
+                    for pk in tafel_ids
                 )
-            return fragments.render_tafel_overview(sessie, allowed, tafel_id)
+            else:
+                html = fragments.render_tafel_overviews(sessie, allowed, tafel_ids)
+            return {"tafels": html}

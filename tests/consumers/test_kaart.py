@@ -10,10 +10,11 @@ import threading
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
 from halenbrengen.asgi import application
-from sessions import actions, services
+from sessions import actions, broadcast, fragments, selectors, services
 from sessions.models import Bijdrage, KaartEvent
 from tests import factories
 from tests.kaart_helpers import Socket, make_kaarten, redis_channel_layer, regions
@@ -106,6 +107,57 @@ async def test_the_pictures_follow_a_burst_of_changes_once_after_it(kaarten, set
     later = "".join(await sockets["bram"].drain(quiet=1.5))
     assert 'id="kaart-inzicht"' not in later, "the pictures came twice for one burst"
     await close_all(sockets)
+
+
+async def test_a_change_rendered_at_commit_reaches_the_others_without_the_database(
+    kaarten, settings, monkeypatch
+):
+    """An added bijdrage is rendered once, by the process that applied it, and carried in the
+    bell: the others who see it alike (same language, may edit) are sent that HTML as it is."""
+    settings.HB_PICTURE_DELAY = 30  # the pictures follow later; not part of this push
+    sockets = await open_all(kaarten, "anna", "bram", "facilitator")
+
+    def no_render(*args, **kwargs):
+        raise AssertionError("rendered again from the database")
+
+    monkeypatch.setattr(fragments, "render_lean", no_render)
+    monkeypatch.setattr(selectors, "kaart_for", no_render)
+    await sockets["anna"].send(
+        action="bijdrage_add", partij=kaarten.politie.pk, soort="haal", tekst="Gedeelde haal"
+    )
+    for name in ("bram", "facilitator"):
+        pushed = await sockets[name].receive_until("Gedeelde haal")
+        assert f'hx-swap-oob="beforeend:#partij-{kaarten.politie.pk}-haal-list"' in pushed
+        assert "kaart-seq" in pushed
+    await close_all(sockets)
+
+
+async def test_a_vertrouwelijk_change_rings_a_bell_without_html(kaarten):
+    """Whoever may not see a vertrouwelijk item must not get it even in a bell they ignore."""
+    layer = get_channel_layer()
+    listener = await layer.new_channel()
+    await layer.group_add(broadcast.tafel_group(kaarten.tafel_a.pk), listener)
+    anna = await sync_to_async(_deelnemer)(kaarten, "Anna")
+    await sync_to_async(services.bijdrage_add)(
+        tafel=kaarten.tafel_a,
+        partij=kaarten.politie,
+        soort="breng",
+        tekst="Alleen voor Anna",
+        vertrouwelijk=True,
+        actor=services.Actor(deelnemer=anna),
+    )
+    secret = await layer.receive(listener)
+    await sync_to_async(services.bijdrage_add)(
+        tafel=kaarten.tafel_a, partij=kaarten.politie, soort="haal", tekst="Voor iedereen"
+    )
+    shared = await layer.receive(listener)
+    assert secret["html"] == {}
+    assert "Alleen voor Anna" not in json.dumps(secret)
+    assert "Voor iedereen" in json.dumps(shared["html"])
+
+
+def _deelnemer(kaarten, name):
+    return kaarten.tafel_a.deelnemers.get(name=name)
 
 
 async def test_a_stale_edit_is_refused_and_the_sender_told(kaarten):

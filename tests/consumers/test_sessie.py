@@ -67,6 +67,28 @@ async def test_the_control_room_follows_each_tafel_live():
     await room.disconnect()
 
 
+async def test_the_control_room_draws_a_burst_of_changes_once_per_window(settings):
+    """Every kaart change rings the control room; it draws the tafels that changed at the end
+    of a window, together, with all of the window's changes in."""
+    settings.HB_ACTIVITY_DELAY = 1.0
+    k = await sync_to_async(make_kaarten)()
+    room = sessie_socket(k.sessie.pk, k.people["facilitator"])
+    assert (await room.connect())[0]
+    await room.receive_from(timeout=5)
+    for n in range(3):
+        await sync_to_async(services.bijdrage_add)(
+            tafel=k.tafel_a, partij=k.politie, soort="haal", tekst=f"Haal {n}"
+        )
+    await sync_to_async(services.bijdrage_add)(
+        tafel=k.tafel_b, partij=k.politie, soort="haal", tekst="Aan de andere tafel"
+    )
+    drawn = await receive_until(room, f'id="tafel-overview-{k.tafel_a.pk}"')
+    assert f'id="tafel-overview-{k.tafel_b.pk}"' in drawn  # both tafels in one message
+    assert "Haal 2" in drawn and "Aan de andere tafel" in drawn
+    assert await room.receive_nothing(timeout=1.5), "a tafel was drawn twice for one window"
+    await room.disconnect()
+
+
 async def test_the_plenary_view_follows_each_tafels_kaart_live():
     k = await sync_to_async(make_kaarten)()
     view = sessie_socket(k.sessie.pk, k.people["facilitator"], view="plenair")

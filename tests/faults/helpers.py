@@ -141,6 +141,7 @@ def server_env(*, secret_key: str, database: str, redis: str, prefix: str) -> di
             # The pictures in every change's push: a page equals a fresh one as soon as its
             # changes are in (their later push is tested in tests/consumers/test_kaart.py).
             "HB_PICTURE_DELAY": "0",
+            "HB_ACTIVITY_DELAY": "0",
         }
     )
     return env
