@@ -232,7 +232,7 @@ HB_WS_SEND_BUFFER_BYTES = 256 * 1024
 HB_MAX_TEXT_LENGTH = 2000
 # The balance chart and the map on a kaart follow its changes at most once per this many
 # seconds, drawn at the end of that window (0: in every change's own push).
-HB_PICTURE_DELAY = float(os.environ.get("HB_PICTURE_DELAY", "2"))
+HB_PICTURE_DELAY = float(os.environ.get("HB_PICTURE_DELAY", "5"))
 # A control room (and the plenary view) draws a changed tafel's line at most once per this many
 # seconds, with every tafel that changed meanwhile (0: at every change).
 HB_ACTIVITY_DELAY = float(os.environ.get("HB_ACTIVITY_DELAY", "1"))

@@ -8,7 +8,10 @@ these functions from transaction.on_commit only.
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -28,11 +31,49 @@ def watch_group(sessie_id: int) -> str:
     return f"sessie.{sessie_id}.watch"
 
 
+_held = threading.local()
+
+
 def _send(group: str, event: dict[str, Any]) -> None:
+    box = getattr(_held, "box", None)
+    if box is not None:
+        box.append((group, event))
+        return
+    _ring(group, event)
+
+
+def _ring(group: str, event: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     async_to_sync(layer.group_send)(group, event)
+
+
+@contextmanager
+def held() -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """The bells rung in this block (on this thread) are kept, not sent: a websocket consumer
+    applies a change in the database's thread and rings them from its event loop afterwards
+    (send_held), instead of crossing back into the loop for every bell."""
+    previous = getattr(_held, "box", None)
+    _held.box = box = []
+    try:
+        yield box
+    finally:
+        _held.box = previous
+
+
+def send_now(box: list[tuple[str, dict[str, Any]]]) -> None:
+    """Held bells, sent from a thread after all."""
+    for group, event in box:
+        _ring(group, event)
+
+
+async def send_held(box: list[tuple[str, dict[str, Any]]]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group, event in box:
+        await layer.group_send(group, event)
 
 
 def kaart_changed(

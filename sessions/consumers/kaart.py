@@ -127,7 +127,10 @@ class KaartConsumer(CountedConsumer):
             # The page saw a gap in the sequence numbers of what it was pushed.
             await self.send_full()
         else:
-            await self.send(text_data=await self._apply(payload))
+            answer, bells = await self._apply(payload)
+            # The others first: they wait for the change, the sender only for its ack.
+            await broadcast.send_held(bells)
+            await self.send(text_data=answer)
 
     async def frames_refused(self, final: bool) -> None:
         """The page is told: its kaart-alert shows why its input was not applied."""
@@ -205,8 +208,17 @@ class KaartConsumer(CountedConsumer):
         ).exists()
 
     @database_sync_to_async
-    def _apply(self, payload: dict[str, Any]) -> str:
-        """One action, start to end in one thread hop: authorise, validate, apply, answer."""
+    def _apply(self, payload: dict[str, Any]) -> tuple[str, list]:
+        """One action, start to end in one thread hop: authorise, validate, apply, answer;
+        with the bells the change rang, for the event loop to send (broadcast.held)."""
+        with broadcast.held() as bells:
+            try:
+                return self._apply_now(payload), bells
+            except BaseException:
+                broadcast.send_now(bells)  # a committed change's bell rings whatever follows
+                raise
+
+    def _apply_now(self, payload: dict[str, Any]) -> str:
         with translation.override(self.language):
             form_id = actions.form_id_of(payload)
             nonce = actions.nonce_of(payload)
