@@ -236,6 +236,14 @@ HB_PICTURE_DELAY = float(os.environ.get("HB_PICTURE_DELAY", "5"))
 # A control room (and the plenary view) draws a changed tafel's line at most once per this many
 # seconds, with every tafel that changed meanwhile (0: at every change).
 HB_ACTIVITY_DELAY = float(os.environ.get("HB_ACTIVITY_DELAY", "1"))
+# Threads for the websockets' database work (sessions/consumers/edge.py): several for
+# PostgreSQL, whose answers they wait for side by side; one for SQLite, which writes alone.
+HB_DB_THREADS = int(
+    os.environ.get(
+        "HB_DB_THREADS",
+        "4" if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" else "1",
+    )
+)
 HB_MAX_ITEMS_PER_KAART = 500
 # Rate limits: (attempts, seconds).
 HB_JOIN_RATE = (30, 60)  # join-link visits and join forms per address

@@ -1,12 +1,15 @@
 """What every websocket of the app shares: close codes, frames counted as they arrive, JSON
-parsed with limits, the person's language, the channel given back at the end."""
+parsed with limits, the person's language, the channel given back at the end, the threads
+that do their database work."""
 
 from __future__ import annotations
 
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils.translation import gettext_lazy
@@ -18,6 +21,20 @@ from sessions import (
 from sessions.framegate import FrameGate
 
 logger = logging.getLogger(__name__)
+
+
+# The sockets' database work runs on HB_DB_THREADS threads of their own: a change waits for
+# the database's answers several times, and one thread for everything (Channels' default)
+# queues every socket of the process behind those waits. Changes of one kaart still happen
+# one after the other: each locks its tafel's row (sessions.services.changes).
+DATABASE_THREADS = ThreadPoolExecutor(
+    max_workers=settings.HB_DB_THREADS, thread_name_prefix="hb-database"
+)
+
+
+def database_work(func):
+    """channels.db.database_sync_to_async on DATABASE_THREADS."""
+    return DatabaseSyncToAsync(func, thread_sensitive=False, executor=DATABASE_THREADS)
 
 
 # Close codes (4xxx: final, the client does not reconnect).

@@ -12,10 +12,10 @@ import asyncio
 import logging
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.db import DatabaseError
 
 from sessions import services
+from sessions.consumers.edge import database_work
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class LastSeen:
         if not names:
             return
         try:
-            await database_sync_to_async(services.presence_seen)(channel_names=names)
+            await database_work(services.presence_seen)(channel_names=names)
         except DatabaseError:
             logger.warning("heartbeats not written: the database is away")
 

@@ -13,7 +13,6 @@ import logging
 import time
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone, translation
@@ -36,6 +35,7 @@ from sessions.consumers.edge import (
     CLOSE_TOO_LARGE,
     CLOSE_TOO_MANY,
     CountedConsumer,
+    database_work,
     language_of,
     parse_frame,
 )
@@ -96,7 +96,7 @@ class KaartConsumer(CountedConsumer):
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
         if self.groups_joined:
-            await database_sync_to_async(services.presence_leave)(channel_name=self.channel_name)
+            await database_work(services.presence_leave)(channel_name=self.channel_name)
 
     # Incoming -----------------------------------------------------------------------------
 
@@ -185,11 +185,9 @@ class KaartConsumer(CountedConsumer):
         if not services.is_valid_text(item):
             await self.send_error(gettext_lazy("This message contains invalid text."))
             return
-        await database_sync_to_async(services.presence_touch)(
-            channel_name=self.channel_name, editing=item
-        )
+        await database_work(services.presence_touch)(channel_name=self.channel_name, editing=item)
 
-    @database_sync_to_async
+    @database_work
     def _heartbeat(self) -> bool:
         """Touch presence and look at access again. Whether the whole card is due: access
         changed (the card shows it, or the socket closes), or the log holds a change this
@@ -207,7 +205,7 @@ class KaartConsumer(CountedConsumer):
             created_at__lt=timezone.now() - BELL_GRACE,
         ).exists()
 
-    @database_sync_to_async
+    @database_work
     def _apply(self, payload: dict[str, Any]) -> tuple[str, list]:
         """One action, start to end in one thread hop: authorise, validate, apply, answer;
         with the bells the change rang, for the event loop to send (broadcast.held)."""
@@ -329,7 +327,7 @@ class KaartConsumer(CountedConsumer):
                 return  # the next change, heartbeat gap or whole card brings them
             await self.send(text_data=html)
 
-    @database_sync_to_async
+    @database_work
     def _render_pictures(self, regions: list[str]) -> dict[str, str]:
         with translation.override(self.language):
             return {"inzicht": fragments.render_pictures(self.tafel_id, self.access)}
@@ -348,12 +346,12 @@ class KaartConsumer(CountedConsumer):
             return  # presence is refreshed by the next change or heartbeat
         await self.send(text_data=html)
 
-    @database_sync_to_async
+    @database_work
     def _render_presence(self, regions: list[str]) -> dict[str, str]:
         with translation.override(self.language):
             return {"presence": fragments.render_presence(selectors.present_at(self.tafel_id))}
 
-    @database_sync_to_async
+    @database_work
     def _render_each(self, regions: list[str], event: dict[str, Any]) -> dict[str, list[str]]:
         """These regions of the kaart as this socket's person sees it, each in pieces (and,
         for everyone alike, the announcement of the change)."""
@@ -390,7 +388,7 @@ class KaartConsumer(CountedConsumer):
             self.last_seq = max(self.last_seq, seq)
         await self.send_frames(frames)
 
-    @database_sync_to_async
+    @database_work
     def _render(self, regions) -> tuple[list[str], int, bool]:
         """These regions (None: the whole card) as frames, with access looked at afresh."""
         with translation.override(self.language):
@@ -461,13 +459,13 @@ class KaartConsumer(CountedConsumer):
             self._know(tafel, allowed)  # the same access: kept from now on with its new stamp
         return tafel, allowed
 
-    @database_sync_to_async
+    @database_work
     def _authorise(self) -> tuple[access.Access, int | None]:
         tafel, allowed = self._access_now()
         self._know(tafel, allowed)
         return allowed, tafel.sessie_id if tafel.sessie_id else None
 
-    @database_sync_to_async
+    @database_work
     def _join_presence(self) -> None:
         tafel, allowed = self._access_now()
         services.presence_join(

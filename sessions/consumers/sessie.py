@@ -7,13 +7,17 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import DatabaseError
 from django.utils import translation
 
 from sessions import access, broadcast, fragments, pushcache
-from sessions.consumers.edge import CLOSE_NO_ACCESS, CountedConsumer, language_of
+from sessions.consumers.edge import (
+    CLOSE_NO_ACCESS,
+    CountedConsumer,
+    database_work,
+    language_of,
+)
 from sessions.models import Sessie
 
 
@@ -29,7 +33,7 @@ class SessieConsumer(CountedConsumer):
         self.tafels_due: set[int] = set()
         self.activity_task: asyncio.Task | None = None
         await self.accept()
-        _sessie, allowed = await database_sync_to_async(self._access_now)()
+        _sessie, allowed = await database_work(self._access_now)()
         if not allowed.can_view:
             await self.close(code=CLOSE_NO_ACCESS)
             return
@@ -76,7 +80,7 @@ class SessieConsumer(CountedConsumer):
                 await self.send(text_data=html)
 
     async def _draw(self, due: list[int], window: int) -> str:
-        allowed = await database_sync_to_async(self._team_access)()
+        allowed = await database_work(self._team_access)()
         if not allowed.can_view:
             return ""
         key = (self.sessie_id, window, tuple(due), self.plenair, self.language, allowed.role)
@@ -106,7 +110,7 @@ class SessieConsumer(CountedConsumer):
         scheme = "https" if self.scope.get("scheme") in ("wss", "https") else "http"
         return f"{scheme}://{host}{sessie.get_join_path()}"
 
-    @database_sync_to_async
+    @database_work
     def _render_room(self) -> str | None:
         """The room as this person may see it now; None when they no longer may."""
         with translation.override(self.language):
@@ -133,7 +137,7 @@ class SessieConsumer(CountedConsumer):
             return access.NO_ACCESS
         return access.opgave_access(self.scope.get("user"), sessie.opgave)
 
-    @database_sync_to_async
+    @database_work
     def _render_tafels(self, tafel_ids: list[int], allowed: access.Access) -> dict[str, str]:
         """These tafels' lines in the control room, or their kaarten in the plenary view."""
         with translation.override(self.language):
