@@ -1,4 +1,5 @@
-"""Giving a socket's channel back to the channel layer when the socket ends.
+"""Giving a socket's channel back to the channel layer when the socket ends; how many messages
+wait in a channel's queue.
 
 Channels makes a channel per consumer (`new_channel`) but has no call to end one. channels_redis's
 pub/sub layer (production's) forgets a channel, its queue and its Redis subscription only when
@@ -31,3 +32,15 @@ async def release(channel_layer, channel_name: str | None) -> None:
         # Redis is away: its subscriptions went with the connection, and the connection's
         # next subscribe starts from what `channels` still holds.
         logger.warning("could not unsubscribe channel %s", channel_name, exc_info=True)
+
+
+def waiting(channel_layer, channel_name: str) -> int:
+    """How many messages wait in this process's queue of `channel_name` (0 where the layer
+    does not say: the pub/sub layer and the in-memory layer do)."""
+    loop_layer = getattr(channel_layer, "_get_layer", None)
+    channels = loop_layer().channels if loop_layer is not None else None
+    if channels is None:
+        channels = getattr(channel_layer, "channels", None)
+    queue = channels.get(channel_name) if isinstance(channels, dict) else None
+    size = getattr(queue, "qsize", None)
+    return size() if callable(size) else 0

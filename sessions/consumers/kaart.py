@@ -24,6 +24,7 @@ from sessions import (
     actions,
     broadcast,
     fragments,
+    layer,
     push,
     pushcache,
     selectors,
@@ -149,7 +150,7 @@ class KaartConsumer(CountedConsumer):
         heartbeat.last_seen.add(self.channel_name)
         seq = payload.get("seq")
         try:
-            overdue = await self._heartbeat()
+            overdue = await self._heartbeat(layer.waiting(self.channel_layer, self.channel_name))
         except DatabaseError:
             logger.warning("heartbeat without database on tafel %s", self.tafel_id)
             return  # the next heartbeat tries again; the socket stays
@@ -188,16 +189,17 @@ class KaartConsumer(CountedConsumer):
         await database_work(services.presence_touch)(channel_name=self.channel_name, editing=item)
 
     @database_work
-    def _heartbeat(self) -> bool:
-        """Touch presence and look at access again. Whether the whole card is due: access
-        changed (the card shows it, or the socket closes), or the log holds a change this
-        socket was not sent that is older than BELL_GRACE while no bell came for as long:
-        its bell was lost. A socket that takes bells is only behind, as under load; the
-        whole card would lengthen its queue, and the next bell shows a gap if one was lost."""
+    def _heartbeat(self, waiting: int) -> bool:
+        """Look at access again. Whether the whole card is due: access changed (the card
+        shows it, or the socket closes), or the log holds a change this socket was not sent
+        that is older than BELL_GRACE while no bell came for as long and none waits for it
+        (`waiting`: in its channel's queue): its bell was lost. A socket that takes bells, or
+        has them waiting, is only behind, as under load; the whole card would lengthen its
+        queue, and the next bell shows a gap if one was lost."""
         _tafel, allowed = self._access_kept()
         if allowed != self.access:
             return True
-        if time.monotonic() - self.last_bell < BELL_GRACE.total_seconds():
+        if waiting or time.monotonic() - self.last_bell < BELL_GRACE.total_seconds():
             return False
         return KaartEvent.objects.filter(
             tafel_id=self.tafel_id,

@@ -613,3 +613,24 @@ async def test_a_socket_that_leaves_as_a_push_arrives_leaves_nothing_in_the_chan
     await anna.close()
     assert layer.channels == {}
     assert layer.groups == {}
+
+
+async def test_the_bells_waiting_in_a_sockets_queue_are_counted_for_its_heartbeat(
+    kaarten, channel_layer
+):
+    """Under load a socket's bells wait in its channel's queue longer than a bell normally
+    takes: the heartbeat counts them as on their way (the socket is behind, not deaf), where
+    the whole card would only lengthen the queue."""
+    from sessions import layer
+
+    channels = get_channel_layer()
+    channel = await channels.new_channel()
+    assert layer.waiting(channels, channel) == 0
+    for n in range(3):
+        await channels.send(channel, {"type": "kaart.changed", "seq": n})
+    if channel_layer == "redis":
+        await asyncio.sleep(0.2)  # the pub/sub layer reads Redis in its own task
+    assert layer.waiting(channels, channel) == 3
+    await channels.receive(channel)
+    assert layer.waiting(channels, channel) == 2
+    assert layer.waiting(channels, "unknown.channel") == 0
