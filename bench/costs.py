@@ -46,7 +46,7 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import translation
 
-    from sessions import access, consumers, fragments, services
+    from sessions import access, consumers, fragments, push, services
     from sessions.models import Sessie, Team
 
     def body(name):
@@ -96,8 +96,8 @@ def main() -> None:
                 walls.append(time.perf_counter() - w)
                 cpus.append(time.process_time() - c)
             queries.append(len(captured.captured_queries))
-            if size and isinstance(result, tuple):
-                sizes.append(len(result[0]))
+            if size and isinstance(result, tuple):  # frames, seq, allowed
+                sizes.append(sum(len(frame) for frame in result[0]))
             elif size and isinstance(result, str):
                 sizes.append(len(result))
         print(
@@ -148,15 +148,38 @@ def main() -> None:
             "kind": "bijdrage_added",
             "data": {"id": bijdrage.pk, "partij": partij.pk, "version": 1},
         }
-        regions = fragments.regions_for_event(event["kind"], event["data"])
-        regions.append("announce")
+        # The pictures follow later (HB_PICTURE_DELAY): not in the change's own push.
+        regions = [r for r in fragments.regions_for_event(event["kind"], event["data"])]
+        regions = [r for r in regions if r != "inzicht"] + ["announce"]
 
         def flat(html):
             return "".join(piece for pieces in html.values() for piece in pieces)
 
         # Rendered once per process and audience (sessions/pushcache.py), not per socket.
-        measure("push of one change", lambda: flat(render_each(viewer, regions, event)), True)
-        measure("pictures (once per window)", lambda: render_pictures(viewer, ["inzicht"])["inzicht"], True)
+        with translation.override("nl"):
+            measure(
+                "push rendered at commit (once)",
+                lambda: "".join(
+                    push.rendered(
+                        kind=event["kind"],
+                        data=event["data"],
+                        seq=event["seq"],
+                        actor_name="Bench",
+                        item=bijdrage,
+                    )["nl:edit"].values()
+                ),
+                True,
+            )
+        measure(
+            "push for another audience (its row)",
+            lambda: flat(render_each(viewer, regions, event)),
+            True,
+        )
+        measure(
+            "pictures (once per window)",
+            lambda: render_pictures(viewer, ["inzicht"])["inzicht"],
+            True,
+        )
         with translation.override("nl"):
             from sessions import selectors
 
@@ -174,7 +197,7 @@ def main() -> None:
                 size=True,
             )
         measure("whole card (connect, gap, ping)", lambda: render(viewer, None), True)
-        measure("heartbeat ping (pong)", lambda: heartbeat(viewer))
+        measure("heartbeat ping (pong)", lambda: heartbeat(viewer, 0))
         measure("presence render (per socket)", lambda: render(viewer, ["presence"]), True)
         Bijdrage.objects.filter(tafel=tafel, tekst__startswith="Bench bijdrage ").delete()
 
