@@ -6,7 +6,8 @@
 What it does (see bench/README.md for the figures and what they mean):
 
 1. creates a fresh PostgreSQL database (default bench_halenbrengen, dropped first), migrates
-   it, and seeds T tafels of N participants through the app's services (bench/seed.py);
+   it, and seeds T tafels of N participants and a facilitator through the app's services
+   (bench/seed.py);
 2. starts P daphne processes the way production runs them (DJANGO_DEBUG=0, psycopg pool,
    channels-redis on the machine's Redis under a prefix of its own), on free loopback ports;
 3. connects N clients per tafel (client i of a tafel to process i mod P, so one tafel spans
@@ -15,7 +16,10 @@ What it does (see bench/README.md for the figures and what they mean):
 4. for `duration` seconds every client sends a `bijdrage_add` every `interval` seconds
    (jittered +-25 %) whose text holds a unique marker, plus the page's heartbeat (a ping with
    its sequence number every 15 s); for every edit it times how long until each OTHER client
-   of the tafel has a message containing the marker;
+   of the tafel has a message containing the marker; meanwhile one control room per sessie,
+   open as the facilitator, reads what the app draws of the tafels' activity (--no-rooms:
+   none), and with --step-change every sessie goes from step 1 to 2 halfway through, and every
+   client's time until its kaart shows step 2 is measured;
 5. stops sending and drains (until everything arrived, at most 10 s);
 6. optionally (--churn R) connects and disconnects every client R times and reports the RSS
    of the daphne processes before and after;
@@ -23,9 +27,10 @@ What it does (see bench/README.md for the figures and what they mean):
    forwards each message to its group over the same Redis), the floor to compare with;
 8. prints, last, one line:
    tafels=.. clients=.. edits_per_s=.. p50_ms=.. p99_ms=.. lost=.. errors=.. relay_p99_ms=..
-   ratio_p99=.. cpu_ratio=.. bytes_per_push=..
+   ratio_p99=.. cpu_ratio=.. bytes_per_push=.. [step_p99_ms=.. step_missed=..]
    (cpu_ratio: the app's server CPU per edit over the relay's; bytes_per_push: every byte the
-   clients received while editing over the deliveries of others' edits)
+   clients received while editing over the deliveries of others' edits, the control rooms'
+   not counted; the step fields only with --step-change)
 
 Everything is loopback only and bounded: the run stops by itself (a watchdog ends it at the
 latest after duration + 10 minutes). It only ends processes it started.
@@ -46,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -64,6 +70,8 @@ SEQ_MARKS = (
     'id="kaart-pong" hx-swap-oob="true" data-seq="',
 )
 FULL_MARK = 'id="kaart-stap"'  # only in a whole card
+STEP_TO = 2  # --step-change: the seeded sessies (step 1) go to this step halfway
+STEP_MARK = f'data-stap="{STEP_TO}"'  # the kaart's step region once it shows STEP_TO
 
 
 # Processes ---------------------------------------------------------------------------------
@@ -203,7 +211,9 @@ def app_env(args, prefix: str) -> dict[str, str]:
     return env
 
 
-def seed(args, env: dict[str, str]) -> list[dict]:
+def seed(args, env: dict[str, str]) -> tuple[list[dict], list[dict]]:
+    """Migrate and seed the database; the tafels (with their clients' sessions) and the
+    control rooms (one per sessie, with the facilitator's session)."""
     subprocess.run(
         [PYTHON, "manage.py", "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True
     )
@@ -221,7 +231,57 @@ def seed(args, env: dict[str, str]) -> list[dict]:
         capture_output=True,
         text=True,
     )
-    return json.loads(out.stdout)["tafels"]
+    seeded = json.loads(out.stdout)
+    return seeded["tafels"], seeded["rooms"]
+
+
+class StepChange:
+    """--step-change: every seeded sessie goes from step 1 to STEP_TO halfway through the app
+    phase, through the app's own service in a child process with the app's environment (so the
+    bell goes out on the app's channel layer, under its prefix), as a facilitator's click
+    would; then how long each kaart client took to show the new step."""
+
+    def __init__(self, env: dict[str, str], tafels: list[dict]):
+        self.env = env
+        self.sessie_ids = sorted({tafel["sessie"] for tafel in tafels})
+        self.sockets = sum(len(tafel["clients"]) for tafel in tafels)
+        self.commits: dict[int, float] = {}
+        self.p99 = float("nan")
+        self.missed = self.sockets
+
+    def __call__(self) -> None:
+        out = subprocess.run(
+            [
+                PYTHON,
+                str(ROOT / "bench" / "seed.py"),
+                f"--step={STEP_TO}",
+                f"--sessies={','.join(map(str, self.sessie_ids))}",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        self.commits = {int(pk): at for pk, at in json.loads(out.stdout).items()}
+        print(f"bench: step {STEP_TO} committed in sessies {self.sessie_ids}", flush=True)
+
+    def report(self, stats: Stats) -> None:
+        """Print the step line: from each commit until its sessie's kaarten showed the step
+        (a socket that never showed it is missed)."""
+        latencies = [shown - self.commits[sessie] for sessie, shown in stats.step_shown]
+        self.p99 = percentile(latencies, 0.99)
+        self.missed = self.sockets - len(latencies)
+        print(
+            f"step: sockets={self.sockets} shown={len(latencies)} "
+            f"p50_ms={ms(percentile(latencies, 0.5))} p99_ms={ms(self.p99)} "
+            f"max_ms={ms(max(latencies, default=float('nan')))}",
+            flush=True,
+        )
+
+    def summary(self) -> str:
+        """The step's fields of the last line."""
+        return f" step_p99_ms={ms(self.p99)} step_missed={self.missed}"
 
 
 # The clients -------------------------------------------------------------------------------
@@ -249,6 +309,14 @@ class Stats:
     pings: int = 0
     messages: int = 0
     bytes: int = 0
+    # The control rooms, apart: their messages are not pushes to a kaart client.
+    rooms: int = 0
+    room_messages: int = 0
+    room_bytes: int = 0
+    room_closes: int = 0
+    room_connect_errors: int = 0
+    # (sessie, time.time()) of each kaart client's first message showing step STEP_TO.
+    step_shown: list[tuple[int, float]] = field(default_factory=list)
     samples: list[str] = field(default_factory=list)
     server_cpu_s: float = 0.0
 
@@ -262,12 +330,20 @@ class Stats:
 
     @property
     def errors(self) -> int:
-        return self.error_frames + self.closes + self.exceptions + self.connect_errors
+        return (
+            self.error_frames
+            + self.closes
+            + self.exceptions
+            + self.connect_errors
+            + self.room_closes
+            + self.room_connect_errors
+        )
 
 
 class TafelState:
     def __init__(self, spec: dict):
         self.id = spec["id"]
+        self.sessie = spec["sessie"]
         self.clients = spec["clients"]
         self.pending: dict[str, Edit] = {}
 
@@ -282,6 +358,7 @@ class Client:
         self.seq = 0
         self.sent_n = 0
         self.awaiting_ack: list[float] = []
+        self.step_shown: float | None = None  # time.time() when the kaart showed STEP_TO
         self.closing = False
 
     @property
@@ -339,6 +416,8 @@ class Client:
                 stats.samples.append(text[:300])
             if FULL_MARK in text:
                 stats.resyncs += 1
+            if self.step_shown is None and STEP_MARK in text:
+                self.step_shown = time.time()
             if ACK_MARK in text and self.awaiting_ack:
                 stats.acks.append(now - self.awaiting_ack.pop(0))
             for mark in SEQ_MARKS:
@@ -422,10 +501,77 @@ class Client:
             at += PING_EVERY
 
 
-class Engine:
-    """The clients of some tafels, in one process and one event loop."""
+class Room:
+    """A sessie's control room, open as the facilitator: it only reads what the app draws of
+    the tafels' activity (about once per second per changed tafel), counted apart."""
 
-    def __init__(self, mode: str, tafels: list[dict], ports: list[int], interval: float):
+    def __init__(self, engine: Engine, spec: dict, port: int):
+        self.engine = engine
+        self.sessie = spec["sessie"]
+        self.session = spec["session"]
+        self.port = port
+        self.ws = None
+        self.closing = False
+
+    async def open(self) -> None:
+        """Connect and wait for the room; a failure is counted, not raised."""
+        from websockets.asyncio.client import connect
+
+        stats = self.engine.stats
+        try:
+            self.ws = await connect(
+                f"ws://{HOST}:{self.port}/ws/sessies/{self.sessie}/",
+                origin=f"http://{HOST}:{self.port}",
+                additional_headers={"Accept-Language": "nl", "Cookie": f"sessionid={self.session}"},
+                compression=None,
+                max_size=None,
+                ping_interval=None,
+                open_timeout=30,
+                close_timeout=5,
+            )
+            self.on_message(await asyncio.wait_for(self.ws.recv(), timeout=30))
+        except Exception as error:  # noqa: BLE001 - counted and reported
+            stats.room_connect_errors += 1
+            stats.samples.append(f"room of sessie {self.sessie}: connect: {error!r}")
+            self.ws = None
+            return
+        stats.rooms += 1
+
+    async def reader(self) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        stats = self.engine.stats
+        try:
+            async for message in self.ws:
+                self.on_message(message)
+        except ConnectionClosed:
+            pass
+        except Exception as error:  # noqa: BLE001 - counted and reported
+            stats.exceptions += 1
+            stats.samples.append(f"room reader: {error!r}")
+            return
+        if not self.closing:
+            stats.room_closes += 1
+            stats.samples.append(f"room of sessie {self.sessie}: closed {self.ws.close_code}")
+
+    def on_message(self, text) -> None:
+        stats = self.engine.stats
+        stats.room_messages += 1
+        stats.room_bytes += len(text.encode() if isinstance(text, str) else text)
+
+
+class Engine:
+    """The clients of some tafels, and the control rooms given it, in one process and one
+    event loop."""
+
+    def __init__(
+        self,
+        mode: str,
+        tafels: list[dict],
+        ports: list[int],
+        interval: float,
+        rooms: Sequence[dict] = (),
+    ):
         self.mode = mode
         self.interval = interval
         self.stats = Stats()
@@ -435,6 +581,7 @@ class Engine:
             for tafel in self.tafels
             for idx in range(len(tafel.clients))
         ]
+        self.rooms = [Room(self, spec, ports[0]) for spec in rooms]
         self.readers: list[asyncio.Task] = []
 
     async def connect_all(self) -> None:
@@ -449,8 +596,9 @@ class Engine:
                     self.stats.samples.append(f"connect: {error!r}")
                     client.ws = None
 
-        await asyncio.gather(*(one(c) for c in self.clients))
+        await asyncio.gather(*(one(c) for c in self.clients), *(r.open() for r in self.rooms))
         self.readers = [asyncio.create_task(c.reader()) for c in self.clients if c.ws]
+        self.readers += [asyncio.create_task(r.reader()) for r in self.rooms if r.ws]
 
     async def quiet(self, seconds: float = 1.0, limit: float = 30.0) -> None:
         """Wait until no message arrived for `seconds` (the presence pushes of connecting)."""
@@ -474,9 +622,10 @@ class Engine:
             await asyncio.sleep(0.1)
 
     async def close_all(self) -> None:
-        for client in self.clients:
-            client.closing = True
-        await asyncio.gather(*(c.ws.close() for c in self.clients if c.ws), return_exceptions=True)
+        sockets = [*self.clients, *self.rooms]
+        for one in sockets:
+            one.closing = True
+        await asyncio.gather(*(s.ws.close() for s in sockets if s.ws), return_exceptions=True)
         await asyncio.gather(*self.readers, return_exceptions=True)
 
     def finish(self) -> Stats:
@@ -484,21 +633,30 @@ class Engine:
             for edit in tafel.pending.values():
                 self.stats.lost += len(edit.expected)
         self.stats.lost += self.stats.late
+        self.stats.step_shown = [
+            (c.tafel.sessie, c.step_shown) for c in self.clients if c.step_shown is not None
+        ]
         return self.stats
 
 
-def worker(conn, mode: str, tafels: list[dict], ports: list[int], interval: float) -> None:
+def worker(
+    conn, mode: str, tafels: list[dict], ports: list[int], interval: float, rooms: Sequence[dict]
+) -> None:
     """One client process: connect, say ready, run the phase it is told, send the stats."""
 
     async def main() -> None:
-        engine = Engine(mode, tafels, ports, interval)
+        engine = Engine(mode, tafels, ports, interval, rooms)
         await engine.connect_all()
         await engine.quiet()
         conn.send(("ready", engine.stats.connect_errors))
         loop = asyncio.get_running_loop()
         start, end = await loop.run_in_executor(None, conn.recv)
+        connected = engine.stats
         engine.stats = Stats(
-            connect_errors=engine.stats.connect_errors, samples=engine.stats.samples
+            connect_errors=connected.connect_errors,
+            rooms=connected.rooms,
+            room_connect_errors=connected.room_connect_errors,
+            samples=connected.samples,
         )
         await engine.run(start, end)
         await engine.close_all()
@@ -510,9 +668,19 @@ def worker(conn, mode: str, tafels: list[dict], ports: list[int], interval: floa
         conn.send(("failed", repr(error)))
 
 
-def run_phase(mode, tafels, ports, args, pids: list[int], profile: str | None = None):
-    """Run one measured phase with args.client_procs client processes; returns the merged
-    stats and CPU use of the servers and the clients."""
+def run_phase(
+    mode,
+    tafels,
+    ports,
+    args,
+    pids: list[int],
+    profile: str | None = None,
+    rooms: Sequence[dict] = (),
+    midway: Callable[[], None] | None = None,
+):
+    """Run one measured phase with args.client_procs client processes (the control rooms
+    all in the first; `midway` is called at start + duration / 2); returns the merged stats
+    and CPU use of the servers and the clients."""
     ctx = multiprocessing.get_context("fork")
     shares = [tafels[i :: args.client_procs] for i in range(args.client_procs)]
     workers = []
@@ -520,8 +688,11 @@ def run_phase(mode, tafels, ports, args, pids: list[int], profile: str | None = 
         if not share:
             continue
         parent_end, child_end = ctx.Pipe()
+        given = [] if workers else rooms
         proc = ctx.Process(
-            target=worker, args=(child_end, mode, share, ports, args.interval), daemon=True
+            target=worker,
+            args=(child_end, mode, share, ports, args.interval, given),
+            daemon=True,
         )
         proc.start()
         workers.append((proc, parent_end))
@@ -558,6 +729,9 @@ def run_phase(mode, tafels, ports, args, pids: list[int], profile: str | None = 
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+    if midway is not None:
+        time.sleep(max(0.0, start + args.duration / 2 - time.monotonic()))
+        midway()
     merged = Stats()
     for _proc, conn in workers:
         if not conn.poll(args.duration + LOST_AFTER + 120):
@@ -668,6 +842,13 @@ def cpu_per_edit(stats: Stats) -> float:
 
 
 def describe(name: str, stats: Stats, usage: dict, duration: float) -> str:
+    """The detail line of a phase (the app's with what its control rooms received)."""
+    rooms = (
+        f"rooms={stats.rooms} room_msgs={stats.room_messages} "
+        f"room_kb={stats.room_bytes / 1000:.1f} "
+        if name == "app"
+        else ""
+    )
     return (
         f"{name}: edits={stats.edits} deliveries={len(stats.latencies)}/{stats.expected} "
         f"p50_ms={ms(percentile(stats.latencies, 0.5))} "
@@ -684,6 +865,7 @@ def describe(name: str, stats: Stats, usage: dict, duration: float) -> str:
         f"server_cpu%={usage['servers']} client_cpu%={usage['clients']} "
         f"server_cpu_ms_per_edit={stats.server_cpu_s * 1000 / max(stats.edits, 1):.1f} "
         f"bytes_per_push={bytes_per_push(stats):.0f} "
+        f"{rooms}"
         f"loadavg={Path('/proc/loadavg').read_text().split()[0]}"
     )
 
@@ -705,6 +887,15 @@ def main() -> None:
         help="connect/disconnect every client ROUNDS times; report RSS",
     )
     parser.add_argument("--no-relay", action="store_true", help="skip the bare relay")
+    parser.add_argument(
+        "--no-rooms", action="store_true", help="no control rooms open during the app phase"
+    )
+    parser.add_argument(
+        "--step-change",
+        action="store_true",
+        help=f"every sessie goes to step {STEP_TO} halfway through the app phase; "
+        "time until each kaart shows it",
+    )
     parser.add_argument("--relay-only", action="store_true", help="only the bare relay")
     parser.add_argument(
         "--database-url",
@@ -749,22 +940,34 @@ def main() -> None:
     app_stats = Stats()
     app_usage = {"servers": [], "clients": []}
     tafels: list[dict] = []
+    step_change: StepChange | None = None
     try:
         print(
             f"bench: preparing {args.database_url} ({args.tafels} tafels x {args.clients})",
             flush=True,
         )
         prepare_database(args.database_url)
-        tafels = seed(args, env)
+        tafels, rooms = seed(args, env)
         if not args.relay_only:
+            if args.step_change:
+                step_change = StepChange(env, tafels)
             servers = Servers(args.asgi, env, args.processes, logdir, "app")
             print(f"bench: app on ports {servers.ports}, logs in {logdir}", flush=True)
             rss_start = [rss_mb(pid) for pid in servers.pids]
             app_stats, app_usage = run_phase(
-                "app", tafels, servers.ports, args, servers.pids, profile=args.profile
+                "app",
+                tafels,
+                servers.ports,
+                args,
+                servers.pids,
+                profile=args.profile,
+                rooms=[] if args.no_rooms else rooms,
+                midway=step_change,
             )
             problems = servers.log_problems()
             print(describe("app", app_stats, app_usage, args.duration), flush=True)
+            if step_change is not None:
+                step_change.report(app_stats)
             print(
                 f"app: server_tracebacks={problems['tracebacks']} "
                 f"full_channel_logs={problems['full_channel']} "
@@ -817,13 +1020,14 @@ def main() -> None:
     ratio = p99 / relay_p99 if relay_p99 == relay_p99 and relay_p99 > 0 else float("nan")
     relay_cpu = cpu_per_edit(relay_stats)
     cpu_ratio = cpu_per_edit(stats) / relay_cpu if relay_cpu > 0 else float("nan")
+    step = step_change.summary() if step_change is not None else ""
     print(
         f"tafels={args.tafels} clients={args.tafels * args.clients} "
         f"edits_per_s={stats.edits / args.duration:.1f} "
         f"p50_ms={ms(percentile(stats.latencies, 0.5))} p99_ms={ms(p99)} "
         f"lost={stats.lost} errors={stats.errors} relay_p99_ms={ms(relay_p99)} "
         f"ratio_p99={ratio:.2f} cpu_ratio={cpu_ratio:.2f} "
-        f"bytes_per_push={bytes_per_push(stats):.0f}",
+        f"bytes_per_push={bytes_per_push(stats):.0f}{step}",
         flush=True,
     )
 
