@@ -109,10 +109,9 @@ def kaart_changed(
 
 def sessie_changed(*, sessie_id: int, kind: str, data: dict[str, Any] | None = None) -> None:
     """Tell every socket of a sessie that the sessie itself changed (step, state, link)."""
-    _send(
-        sessie_group(sessie_id),
-        {"type": "sessie.changed", "sessie_id": sessie_id, "kind": kind, "data": data or {}},
-    )
+    event = {"type": "sessie.changed", "sessie_id": sessie_id, "kind": kind, "data": data or {}}
+    # `ring` tells one ring from the next: the sockets of a process render it once.
+    _send(sessie_group(sessie_id), {**event, "ring": uuid.uuid4().hex})
 
 
 def presence_changed(*, sessie_id: int, tafel_id: int) -> None:

@@ -23,6 +23,7 @@ from sessions.selectors import (
     kaart_for,
     plenair_kaarten,
     sessie_room,
+    stappen,
     tafel_overviews,
 )
 
@@ -225,6 +226,14 @@ def render_pictures(tafel_id: int, access: Access) -> str:
         "insight": kaart_insight(tafel_id, access, tafel=tafel),
     }
     return render_to_string(f"{KAART_TEMPLATE}#inzicht", {"kaart": kaart, "access": access})
+
+
+def render_stap(tafel_id: int, access: Access) -> str:
+    """The step region (the step, its timer, the actions) from the sessie's row, not from the
+    whole kaart: what render_each gives for it."""
+    tafel = Tafel.objects.select_related("sessie").get(pk=tafel_id)
+    kaart = {"sessie": tafel.sessie, "tafel": tafel, "stappen": stappen()}
+    return render_to_string(f"{KAART_TEMPLATE}#stap", {"kaart": kaart, "access": access})
 
 
 def render_seq(seq: int) -> str:

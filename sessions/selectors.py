@@ -135,11 +135,7 @@ class Kaart:
 
     @property
     def stappen(self) -> list[tuple[int, str]]:
-        return [
-            (1, gettext("Formulate the opgave")),
-            (2, gettext("Interests and contributions")),
-            (3, gettext("Next steps")),
-        ]
+        return stappen()
 
     @property
     def flow(self) -> tuple[str, ...]:
@@ -158,6 +154,15 @@ class Kaart:
     @property
     def ontbrekend(self) -> list[PartijBlock]:
         return [b for b in self.blocks if b.partij.ontbreekt]
+
+
+def stappen() -> list[tuple[int, str]]:
+    """The method's three steps, numbered and named."""
+    return [
+        (1, gettext("Formulate the opgave")),
+        (2, gettext("Interests and contributions")),
+        (3, gettext("Next steps")),
+    ]
 
 
 def current_texts(opgave: Opgave) -> dict[str, OpgaveVersie | None]:

@@ -382,6 +382,27 @@ class KaartConsumer(CountedConsumer):
         regions = fragments.regions_for_sessie_change(event.get("kind", ""))
         if regions == []:
             return
+        try:
+            same = regions == ["stap"] and await self._access_same()
+        except DatabaseError:
+            return  # the next heartbeat looks at access and brings what changed
+        if same:
+            # The timer: the step region alone, once per tafel and audience in this process.
+            try:
+                html = await pushcache.cache.html(
+                    regions,
+                    key_of=lambda region: (
+                        self.tafel_id,
+                        event.get("ring"),
+                        region,
+                        self._audience(region),
+                    ),
+                    render=self._render_stap,
+                )
+            except DatabaseError:
+                return  # the next heartbeat or change brings it
+            await self.send(text_data=html)
+            return
         frames, seq, allowed = await self._render(regions)
         if not allowed:
             await self.close(code=CLOSE_NO_ACCESS)
@@ -389,6 +410,17 @@ class KaartConsumer(CountedConsumer):
         if regions is None:
             self.last_seq = max(self.last_seq, seq)
         await self.send_frames(frames)
+
+    @database_work
+    def _access_same(self) -> bool:
+        """Whether this socket's access is as it was (one plain query for a participant)."""
+        _tafel, allowed = self._access_kept()
+        return allowed == self.access
+
+    @database_work
+    def _render_stap(self, regions: list[str]) -> dict[str, str]:
+        with translation.override(self.language):
+            return {"stap": fragments.render_stap(self.tafel_id, self.access)}
 
     @database_work
     def _render(self, regions) -> tuple[list[str], int, bool]:

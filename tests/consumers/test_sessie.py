@@ -3,11 +3,18 @@
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.test import Client
 
 from halenbrengen.asgi import application
 from sessions import services
 from tests import factories
-from tests.kaart_helpers import Socket, make_kaarten, participant_session
+from tests.kaart_helpers import (
+    Socket,
+    make_kaarten,
+    participant_session,
+    region_of_page,
+    regions,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -166,6 +173,36 @@ async def test_step_and_timer_reach_every_kaart_without_reloading():
     timer = await anna.receive_until("data-timer")
     assert 'data-running="1"' in timer
     await anna.close()
+
+
+async def test_a_timer_change_pushes_the_step_region_alone_as_each_page_shows_it():
+    """A timer change is the step region only (not the whole card), rendered once per tafel
+    and audience: each gets the region a fresh page of theirs shows."""
+    k = await sync_to_async(make_kaarten)()
+    sockets = {}
+    for name in ("anna", "bram", "facilitator"):
+        sockets[name] = Socket(k.tafel_a.pk, k.people[name])
+        await sockets[name].open()
+        await sockets[name].drain()
+    await sync_to_async(services.timer_start)(sessie=k.sessie)
+    for socket in sockets.values():
+        await socket.receive_until('data-running="1"')
+    await sync_to_async(services.timer_pause)(sessie=k.sessie)  # a fixed time left: comparable
+    for name, socket in sockets.items():
+        pushed = await socket.receive_until('data-running="0"')
+        assert set(regions(pushed)) == {"kaart-stap"}, name
+        page = await sync_to_async(_page)(k, name)
+        assert regions(pushed)["kaart-stap"] == region_of_page(page, "kaart-stap"), name
+    for socket in sockets.values():
+        await socket.close()
+
+
+def _page(k, viewer_name) -> str:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["sessionid"] = k.people[viewer_name]
+    response = client.get(k.tafel_a.get_absolute_url())
+    assert response.status_code == 200
+    return response.content.decode()
 
 
 async def test_a_moved_participant_loses_the_old_kaart_at_once():
