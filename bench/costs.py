@@ -198,7 +198,11 @@ def main() -> None:
             )
         measure("whole card (connect, gap, ping)", lambda: render(viewer, None), True)
         measure("heartbeat ping (pong)", lambda: heartbeat(viewer, 0))
-        measure("presence render (per socket)", lambda: render(viewer, ["presence"]), True)
+        measure(
+            "presence, once per process and change",
+            lambda: body("_render_presence")(viewer, ["presence"])["presence"],
+            True,
+        )
         Bijdrage.objects.filter(tafel=tafel, tekst__startswith="Bench bijdrage ").delete()
 
     for per_partij in (0, 4, 12):
