@@ -49,6 +49,8 @@ class PushCache:
         for region in dict.fromkeys(regions):
             key = key_of(region)
             entry = self._entries.get(key)
+            if entry is not None and entry[1].get_loop() is not loop:
+                entry = None  # left by an event loop that has ended (tests run one per test)
             if entry is None:
                 future = loop.create_future()
                 self._entries[key] = (time.monotonic(), future)
@@ -97,9 +99,11 @@ class Trailing:
         self._windows = 0
 
     async def window(self, key: Hashable, delay: float) -> int:
+        loop = asyncio.get_running_loop()
         entry = self._due.get(key)
+        if entry is not None and entry[1].get_loop() is not loop:
+            entry = None  # left by an event loop that has ended (tests run one per test)
         if entry is None:
-            loop = asyncio.get_running_loop()
             self._windows += 1
             entry = (self._windows, loop.create_future())
             self._due[key] = entry

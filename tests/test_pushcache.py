@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sessions.pushcache import PushCache
+from sessions.pushcache import PushCache, Trailing
 
 
 class Renderer:
@@ -62,3 +62,30 @@ async def test_the_cache_stays_bounded():
     for seq in range(10):
         await cache.html(["seq"], lambda r, seq=seq: (seq, r), render)
     assert len(cache._entries) <= 4  # the bound, plus the entry just added
+
+
+def test_what_one_event_loop_rendered_is_not_served_in_the_next():
+    """Tests run an event loop each and reuse ids (SQLite): a region a finished loop rendered
+    must not reach a socket of the next, whose kaart with the same id is another."""
+    cache, render = PushCache(), Renderer()
+
+    async def push() -> str:
+        return await cache.html(["seq"], lambda r: (1, 1, r), render)
+
+    assert asyncio.run(push()) == "<seq v1>"
+    assert asyncio.run(push()) == "<seq v2>"
+    assert render.calls == [["seq"], ["seq"]]
+
+
+def test_a_window_left_open_by_a_finished_event_loop_does_not_hold_the_next():
+    trailing = Trailing()
+
+    async def left_open() -> None:
+        asyncio.get_running_loop().create_task(trailing.window("tafel", 60))
+        await asyncio.sleep(0)
+
+    async def next_window() -> int:
+        return await asyncio.wait_for(trailing.window("tafel", 0), timeout=2)
+
+    asyncio.run(left_open())
+    assert asyncio.run(next_window()) == 2

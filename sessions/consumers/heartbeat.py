@@ -55,8 +55,10 @@ class LastSeen:
 
     def add(self, channel_name: str) -> None:
         self._names.add(channel_name)
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._flush_later())
+        loop = asyncio.get_running_loop()
+        # A task of an event loop that has ended never finishes (tests run one per test).
+        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
+            self._task = loop.create_task(self._flush_later())
 
     async def _flush_later(self) -> None:
         await asyncio.sleep(self.FLUSH_SECONDS)
