@@ -2,8 +2,9 @@
 page sends.
 
 Protocol, limits and close codes: docs/protocol.md. The consumer authorises through
-sessions.access, hands each message to sessions.actions, and pushes regions rendered by
-sessions.fragments. Redis only rings the bell; every push is rendered from the database."""
+sessions.access, hands each message to sessions.actions, and pushes what the bell carries
+(rendered at commit, sessions.push) or regions rendered by sessions.fragments from the
+database. PostgreSQL is the truth; Redis rings the bell."""
 
 from __future__ import annotations
 
