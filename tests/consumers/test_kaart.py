@@ -448,6 +448,31 @@ async def test_a_coordinator_reads_but_cannot_change(kaarten):
     await close_all(sockets)
 
 
+@pytest.mark.parametrize("change", ["locked", "revoked", "moved"])
+async def test_a_change_is_refused_at_once_when_access_ended_even_before_the_bell(kaarten, change):
+    """A socket keeps what its person may do while the stamp of what that depends on holds
+    (access.participant_stamp), and reads the stamp for every change: a lock, a revocation or
+    a move takes effect for the next change even when the socket has not heard of it (here:
+    written without a bell, as if the bell were lost)."""
+    from sessions.models import Deelnemer, Sessie
+
+    sockets = await open_all(kaarten, "anna")
+    anna = Deelnemer.objects.filter(name="Anna", tafel=kaarten.tafel_a)
+    if change == "locked":
+        await sync_to_async(Sessie.objects.filter(pk=kaarten.sessie.pk).update)(locked=True)
+    elif change == "revoked":
+        await sync_to_async(anna.update)(revoked=True)
+    else:
+        await sync_to_async(anna.update)(tafel=kaarten.tafel_b)
+    await sockets["anna"].send(
+        action="bijdrage_add", partij=kaarten.politie.pk, soort="haal", tekst="Te laat"
+    )
+    refusal = await sockets["anna"].receive_until("kaart-alert")
+    assert "read-only" in refusal or "no longer have access" in refusal
+    assert await sync_to_async(Bijdrage.objects.filter(tekst="Te laat").count)() == 0
+    await close_all(sockets)
+
+
 async def test_revoking_the_link_closes_participant_sockets(kaarten):
     sockets = await open_all(kaarten, "anna", "facilitator")
     await sync_to_async(services.sessie_revoke_link)(sessie=kaarten.sessie)
