@@ -23,6 +23,7 @@ from sessions.services.changes import (
     _check_partij,
     _check_room,
     _check_version,
+    _insert,
     _item,
     _lock,
     _record,
@@ -81,14 +82,16 @@ def bijdrage_add(
             " WHERE tafel_id = %s AND partij_id = %s AND soort = %s",
             [tafel.pk, partij.pk, soort],
         )[0]
-        bijdrage = Bijdrage.objects.create(
-            tafel=tafel,
-            partij=partij,
-            soort=soort,
-            vertrouwelijk=vertrouwelijk,
-            position=0 if last is None else last + 1,
-            author=actor.deelnemer,
-            **fields,
+        bijdrage = _insert(
+            Bijdrage(
+                tafel=tafel,
+                partij=partij,
+                soort=soort,
+                vertrouwelijk=vertrouwelijk,
+                position=0 if last is None else last + 1,
+                author=actor.deelnemer,
+                **fields,
+            )
         )
         _record(
             tafel=tafel,
