@@ -125,6 +125,10 @@ def serve_application(*, host: str, debug: bool, databases: dict[str, str]):
     # Every browser here joins from 127.0.0.1, many times a minute: that is not an attack.
     # (The limit itself is tested in tests/views/test_joining.py.)
     settings.HB_JOIN_RATE = (100_000, 60)
+    # As in the test process (tests/conftest.py): the pictures and the control room's lines in
+    # the change's own push, so that nothing of a test is still drawn after it ends.
+    settings.HB_PICTURE_DELAY = 0
+    settings.HB_ACTIVITY_DELAY = 0
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
     from channels.testing.live import make_application
@@ -266,6 +270,21 @@ def new_context(browser, live_url, transactional_db):
             context.close()
     finally:
         _PlaywrightLoop.clear()
+    _wait_until_the_server_let_go()
+
+
+def _wait_until_the_server_let_go(limit: float = 10.0) -> None:
+    """Wait until the server has handled the closing of every websocket (each removes its
+    presence last): a statement of a closing socket still running while the database is
+    flushed can deadlock with the flush's TRUNCATE (PostgreSQL)."""
+    from sessions.models import Presence
+
+    deadline = time.monotonic() + limit
+    sockets = Presence.objects.exclude(channel_name__startswith="http.")  # not the polling
+    while sockets.exists():
+        if time.monotonic() > deadline:
+            return  # the flush will say what still holds the database
+        time.sleep(0.05)
 
 
 @pytest.fixture
