@@ -112,7 +112,7 @@ def participant_stamp(tafel_id: int, deelnemer_id: int) -> tuple | None:
     sessie, tafel, deelnemer = Sessie._meta.db_table, Tafel._meta.db_table, Deelnemer._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT s.id, s.state, s.locked, s.join_revoked, s.link_generation,"  # noqa: S608
+            f"SELECT s.id, s.state, s.locked, s.join_revoked, s.link_generation,"
             f" d.revoked, d.tafel_id, d.partij_id, d.link_generation"
             f" FROM {tafel} t JOIN {sessie} s ON s.id = t.sessie_id"
             f" LEFT JOIN {deelnemer} d ON d.id = %s AND d.sessie_id = s.id"

@@ -78,7 +78,7 @@ def bijdrage_add(
         _lock(tafel)
         _check_room(tafel)
         last = _sql(
-            f"SELECT max(position) FROM {Bijdrage._meta.db_table}"  # noqa: S608
+            f"SELECT max(position) FROM {Bijdrage._meta.db_table}"
             " WHERE tafel_id = %s AND partij_id = %s AND soort = %s",
             [tafel.pk, partij.pk, soort],
         )[0]

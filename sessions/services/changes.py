@@ -49,7 +49,7 @@ def _insert(item: Any) -> Any:
     marks = ", ".join(["%s"] * len(fields))
     pk = meta.pk.column
     (item.pk,) = _sql(
-        f"INSERT INTO {meta.db_table} ({columns}) VALUES ({marks}) RETURNING {pk}",  # noqa: S608
+        f"INSERT INTO {meta.db_table} ({columns}) VALUES ({marks}) RETURNING {pk}",
         values,
     )
     item._state.adding = False
@@ -61,8 +61,8 @@ def _lock(tafel: Tafel) -> None:
     """Lock the tafel's row for this transaction, then read the number of its last change
     (a statement after the lock, so that it sees what the previous holder committed)."""
     for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    _sql(f"SELECT id FROM {Tafel._meta.db_table} WHERE id = %s{for_update}", [tafel.pk])  # noqa: S608
-    row = _sql(f"SELECT max(seq) FROM {EVENTS} WHERE tafel_id = %s", [tafel.pk])  # noqa: S608
+    _sql(f"SELECT id FROM {Tafel._meta.db_table} WHERE id = %s{for_update}", [tafel.pk])
+    row = _sql(f"SELECT max(seq) FROM {EVENTS} WHERE tafel_id = %s", [tafel.pk])
     tafel.locked_seq = row[0] or 0
 
 
@@ -86,7 +86,7 @@ def change_applied(*, tafel: Tafel, nonce: str) -> bool:
         recent = tafel.events.order_by("-seq").values("pk")[:NONCE_WINDOW]
         return tafel.events.filter(pk__in=recent, data__nonce=nonce).exists()
     row = _sql(
-        f"SELECT 1 FROM (SELECT data FROM {EVENTS} WHERE tafel_id = %s"  # noqa: S608
+        f"SELECT 1 FROM (SELECT data FROM {EVENTS} WHERE tafel_id = %s"
         f" ORDER BY seq DESC LIMIT {NONCE_WINDOW}) recent WHERE {nonce_of} = %s LIMIT 1",
         [tafel.pk, nonce],
     )
@@ -174,7 +174,7 @@ def _check_room(tafel: Tafel) -> None:
         f"(SELECT count(*) FROM {model._meta.db_table} WHERE tafel_id = %s)"
         for model in (Bijdrage, Koppeling, Vervolgstap)
     )
-    items = _sql(f"SELECT {counts}", [tafel.pk] * 3)[0]  # noqa: S608
+    items = _sql(f"SELECT {counts}", [tafel.pk] * 3)[0]
     if items >= settings.HB_MAX_ITEMS_PER_KAART:
         raise ValidationError(
             _("This kaart is full (%(limit)d items).") % {"limit": settings.HB_MAX_ITEMS_PER_KAART},
@@ -204,7 +204,7 @@ def _item(model: type, tafel: Tafel, pk: int, actor: Actor) -> Any:
     the actor may not see (another's vertrouwelijk bijdrage, a koppeling to one) are missing:
     the same answer, so that guessing ids tells nothing."""
     for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    query = f"SELECT * FROM {model._meta.db_table} WHERE id = %s AND tafel_id = %s{for_update}"  # noqa: S608
+    query = f"SELECT * FROM {model._meta.db_table} WHERE id = %s AND tafel_id = %s{for_update}"
     item = next(iter(model.objects.raw(query, [pk, tafel.pk])), None)
     if item is None:
         raise _gone()
