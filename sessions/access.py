@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from sessions import sql
 from sessions.models import Deelnemer, Membership, Opgave, Sessie, Tafel
 
 SESSION_KEY = "hb_deelnemers"
@@ -110,16 +110,14 @@ def participant_stamp(tafel_id: int, deelnemer_id: int) -> tuple | None:
     read in one plain query: while the stamp is the same, so is their access. A socket keeps
     the access it looked up and asks this before each change instead of looking it up again."""
     sessie, tafel, deelnemer = Sessie._meta.db_table, Tafel._meta.db_table, Deelnemer._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT s.id, s.state, s.locked, s.join_revoked, s.link_generation,"
-            f" d.revoked, d.tafel_id, d.partij_id, d.link_generation"
-            f" FROM {tafel} t JOIN {sessie} s ON s.id = t.sessie_id"
-            f" LEFT JOIN {deelnemer} d ON d.id = %s AND d.sessie_id = s.id"
-            f" WHERE t.id = %s",
-            [deelnemer_id, tafel_id],
-        )
-        return cursor.fetchone()
+    return sql.row(
+        f"SELECT s.id, s.state, s.locked, s.join_revoked, s.link_generation,"
+        f" d.revoked, d.tafel_id, d.partij_id, d.link_generation"
+        f" FROM {tafel} t JOIN {sessie} s ON s.id = t.sessie_id"
+        f" LEFT JOIN {deelnemer} d ON d.id = %s AND d.sessie_id = s.id"
+        f" WHERE t.id = %s",
+        [deelnemer_id, tafel_id],
+    )
 
 
 def deelnemer_id_in(session: Any, sessie_id: int) -> int | None:

@@ -16,6 +16,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from sessions import sql
 from sessions.access import Access, sees, sees_q
 from sessions.models import (
     GEWICHTEN,
@@ -351,23 +352,21 @@ def _counts(tafel_ids: list[int]) -> dict[int, tuple]:
     bijdragen, events = Bijdrage._meta.db_table, KaartEvent._meta.db_table
     koppelingen, stappen = Koppeling._meta.db_table, Vervolgstap._meta.db_table
     marks = ", ".join(["%s"] * len(tafel_ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT t.id,"
-            f" (SELECT count(*) FROM {bijdragen} b WHERE b.tafel_id = t.id AND b.soort = %s),"
-            f" (SELECT count(*) FROM {bijdragen} b WHERE b.tafel_id = t.id AND b.soort = %s),"
-            f" (SELECT count(*) FROM {koppelingen} k WHERE k.tafel_id = t.id),"
-            f" (SELECT count(*) FROM {stappen} v WHERE v.tafel_id = t.id),"
-            f" (SELECT e.created_at FROM {events} e WHERE e.tafel_id = t.id"
-            f" ORDER BY e.seq DESC LIMIT 1)"
-            f" FROM {Tafel._meta.db_table} t WHERE t.id IN ({marks})",
-            [Bijdrage.Soort.HAAL, Bijdrage.Soort.BRENG, *tafel_ids],
-        )
-        rows = cursor.fetchall()
+    found = sql.rows(
+        f"SELECT t.id,"
+        f" (SELECT count(*) FROM {bijdragen} b WHERE b.tafel_id = t.id AND b.soort = %s),"
+        f" (SELECT count(*) FROM {bijdragen} b WHERE b.tafel_id = t.id AND b.soort = %s),"
+        f" (SELECT count(*) FROM {koppelingen} k WHERE k.tafel_id = t.id),"
+        f" (SELECT count(*) FROM {stappen} v WHERE v.tafel_id = t.id),"
+        f" (SELECT e.created_at FROM {events} e WHERE e.tafel_id = t.id"
+        f" ORDER BY e.seq DESC LIMIT 1)"
+        f" FROM {Tafel._meta.db_table} t WHERE t.id IN ({marks})",
+        [Bijdrage.Soort.HAAL, Bijdrage.Soort.BRENG, *tafel_ids],
+    )
     field = KaartEvent._meta.get_field("created_at")
     converters = connection.ops.get_db_converters(field.get_col(KaartEvent._meta.db_table))
     counts = {}
-    for pk, *numbers, last_change in rows:
+    for pk, *numbers, last_change in found:
         for converter in converters:
             last_change = converter(last_change, field, connection)
         counts[pk] = (*numbers, last_change)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
-from django.db import connection
-
-from sessions import pictures
+from sessions import pictures, sql
 from sessions.access import Access, in_summary, sees_everything
 from sessions.analysis import (
     BijdrageInfo,
@@ -39,18 +37,18 @@ def kaart_insight(tafel_id: int, access: Access, tafel: Tafel | None = None) -> 
     """
     if tafel is None:
         tafel = Tafel.objects.select_related("sessie__opgave").get(pk=tafel_id)
-    rows = _kaart_rows(tafel, complete=sees_everything(access))
-    return _kaart_pictures(tafel.pk, tafel.sessie.opgave.title, rows, rows.seated.get(tafel.pk))
+    rows, seated = _kaart_rows(tafel, complete=sees_everything(access))
+    return _kaart_pictures(tafel.pk, tafel.sessie.opgave.title, rows, seated)
 
 
-def _kaart_rows(tafel: Tafel, *, complete: bool) -> _Rows:
+def _kaart_rows(tafel: Tafel, *, complete: bool) -> tuple[_Rows, set[int]]:
     """What the insight's loader (_load) reads for one tafel, in the same order: the rows the
-    pictures need, in seven written-out queries. The pictures follow every few seconds on every
+    pictures need and the partijen seated there, in seven written-out queries. The pictures follow every few seconds on every
     busy kaart; through the ORM the building of these queries cost most of their time."""
     table = {model: model._meta.db_table for model in (Partij, Perspectief, Bijdrage)}
     partijen = [
         PartijInfo(id=pk, name=name, wereld=wereld, ontbreekt=status == "ontbreekt", toelichting=t)
-        for pk, name, wereld, status, t in _fetch(
+        for pk, name, wereld, status, t in sql.rows(
             f"SELECT id, name, wereld, status, toelichting FROM {table[Partij]}"
             " WHERE opgave_id = %s ORDER BY status, name, id",
             [tafel.sessie.opgave_id],
@@ -58,7 +56,7 @@ def _kaart_rows(tafel: Tafel, *, complete: bool) -> _Rows:
     ]
     perspectieven = [
         PerspectiefInfo(pk, partij_id, tekst, urgentie, tid, bool(revealed), bool(secret))
-        for pk, partij_id, tekst, urgentie, tid, revealed, secret in _fetch(
+        for pk, partij_id, tekst, urgentie, tid, revealed, secret in sql.rows(
             "SELECT p.id, p.partij_id, p.tekst, p.urgentie, p.tafel_id, p.revealed,"
             f" p.vertrouwelijk FROM {table[Perspectief]} p"
             f" JOIN {table[Partij]} pa ON pa.id = p.partij_id"
@@ -69,35 +67,24 @@ def _kaart_rows(tafel: Tafel, *, complete: bool) -> _Rows:
     ]
     bijdragen = []
     rank: dict[tuple[int, str], int] = defaultdict(int)
-    for pk, partij_id, soort, tekst, gewicht, tid, breng_soort, toezegging, secret in _fetch(
+    for row in sql.rows(
         "SELECT b.id, b.partij_id, b.soort, b.tekst, b.gewicht, b.tafel_id, b.breng_soort,"
         f" b.toezegging, b.vertrouwelijk FROM {table[Bijdrage]} b"
         f" JOIN {table[Partij]} pa ON pa.id = b.partij_id WHERE b.tafel_id = %s"
         " ORDER BY pa.name, b.partij_id, b.soort, b.position, b.id",
         [tafel.pk],
     ):
+        *fields, secret = row  # as BijdrageInfo's fields, up to the position
+        partij_id, soort = fields[1], fields[2]
         if not in_summary(vertrouwelijk=bool(secret), complete=complete):
             continue
         position = rank[partij_id, soort]  # the rank among the partij's halen (or brengen)
         rank[partij_id, soort] += 1
-        bijdragen.append(
-            BijdrageInfo(
-                pk,
-                partij_id,
-                soort,
-                tekst,
-                gewicht,
-                tid,
-                breng_soort,
-                toezegging,
-                bool(secret),
-                position,
-            )
-        )
+        bijdragen.append(BijdrageInfo(*fields, bool(secret), position))
     visible = {b.id for b in bijdragen}
     koppelingen = [
         KoppelingInfo(pk, haal_id, breng_id, tid)
-        for pk, haal_id, breng_id, tid in _fetch(
+        for pk, haal_id, breng_id, tid in sql.rows(
             f"SELECT id, haal_id, breng_id, tafel_id FROM {Koppeling._meta.db_table}"
             " WHERE tafel_id = %s ORDER BY created_at, id",
             [tafel.pk],
@@ -106,7 +93,7 @@ def _kaart_rows(tafel: Tafel, *, complete: bool) -> _Rows:
     ]
     stappen, through = Vervolgstap._meta.db_table, Vervolgstap.partijen.through._meta.db_table
     stap_partijen: dict[int, list[int]] = defaultdict(list)
-    for stap_id, partij_id in _fetch(
+    for stap_id, partij_id in sql.rows(
         f"SELECT t.vervolgstap_id, t.partij_id FROM {through} t"
         f" JOIN {stappen} v ON v.id = t.vervolgstap_id"
         f" JOIN {table[Partij]} pa ON pa.id = t.partij_id"
@@ -119,7 +106,7 @@ def _kaart_rows(tafel: Tafel, *, complete: bool) -> _Rows:
             pk, title, eigenaar_id, tuple(stap_partijen[pk]), _date(datum), tid, position
         )
         for position, (pk, title, eigenaar_id, datum, tid) in enumerate(
-            _fetch(
+            sql.rows(
                 f"SELECT id, title, eigenaar_id, datum, tafel_id FROM {stappen}"
                 " WHERE tafel_id = %s ORDER BY position, id",
                 [tafel.pk],
@@ -128,29 +115,14 @@ def _kaart_rows(tafel: Tafel, *, complete: bool) -> _Rows:
     ]
     seated = {
         partij_id
-        for (partij_id,) in _fetch(
+        for (partij_id,) in sql.rows(
             f"SELECT partij_id FROM {Deelnemer._meta.db_table}"
             " WHERE tafel_id = %s AND revoked = %s",
             [tafel.pk, False],
         )
     }
-    return _Rows(
-        partijen=partijen,
-        sessies=[],
-        versies=[],
-        perspectieven=perspectieven,
-        bijdragen=bijdragen,
-        koppelingen=koppelingen,
-        vervolgstappen=vervolgstappen,
-        seated={tafel.pk: seated} if seated else {},
-        seated_sessie={},
-    )
-
-
-def _fetch(query: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        return cursor.fetchall()
+    rows = _Rows(partijen, perspectieven, bijdragen, koppelingen, vervolgstappen)
+    return rows, seated
 
 
 def _date(value) -> datetime.date | None:
@@ -222,17 +194,7 @@ def kaart_insight_of(kaart) -> dict:
         )
         for position, v in enumerate(sorted(kaart.vervolgstappen, key=lambda v: (v.position, v.pk)))
     ]
-    rows = _Rows(
-        partijen=partijen,
-        sessies=[],
-        versies=[],
-        perspectieven=perspectieven,
-        bijdragen=bijdragen,
-        koppelingen=koppelingen,
-        vervolgstappen=vervolgstappen,
-        seated={},
-        seated_sessie={},
-    )
+    rows = _Rows(partijen, perspectieven, bijdragen, koppelingen, vervolgstappen)
     seated = {d.partij_id for d in kaart.deelnemers if d.partij_id is not None}
     return _kaart_pictures(tafel_id, kaart.opgave.title, rows, seated)
 

@@ -7,7 +7,7 @@ Who sees what: sessions.access.in_summary (facilitators see everything, `complet
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 
@@ -41,14 +41,15 @@ from sessions.models import (
 @dataclass
 class _Rows:
     partijen: list[PartijInfo]
-    sessies: list[SessieInfo]
-    versies: list[VersieInfo]
     perspectieven: list[PerspectiefInfo]
     bijdragen: list[BijdrageInfo]
     koppelingen: list[KoppelingInfo]
     vervolgstappen: list[VervolgstapInfo]
-    seated: dict[int, set[int]]
-    seated_sessie: dict[int, set[int]]
+    # What the summaries read besides one kaart's pictures.
+    sessies: list[SessieInfo] = field(default_factory=list)
+    versies: list[VersieInfo] = field(default_factory=list)
+    seated: dict[int, set[int]] = field(default_factory=dict)
+    seated_sessie: dict[int, set[int]] = field(default_factory=dict)
 
 
 def _load(

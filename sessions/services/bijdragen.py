@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from sessions import sql
 from sessions.kinds import Change
 from sessions.models import (
     GEWICHTEN,
@@ -29,7 +30,6 @@ from sessions.services.changes import (
     _record,
     _record_version,
     _secret,
-    _sql,
     undoes,
 )
 from sessions.services.common import SYSTEM, Actor, _clean_text
@@ -77,7 +77,7 @@ def bijdrage_add(
     with transaction.atomic():
         _lock(tafel)
         _check_room(tafel)
-        last = _sql(
+        last = sql.row(
             f"SELECT max(position) FROM {Bijdrage._meta.db_table}"
             " WHERE tafel_id = %s AND partij_id = %s AND soort = %s",
             [tafel.pk, partij.pk, soort],

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from sessions import broadcast, push
+from sessions import broadcast, push, sql
 from sessions.kinds import Change
 from sessions.models import (
     Bijdrage,
@@ -32,12 +32,6 @@ from sessions.services.common import Actor, StaleEdit
 EVENTS = KaartEvent._meta.db_table
 
 
-def _sql(query: str, params: list[Any]) -> tuple | None:
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        return cursor.fetchone()
-
-
 def _insert(item: Any) -> Any:
     """Save a new row as `Model.objects.create` would (defaults, `auto_now_add`, foreign keys
     by id; the app has no save signals), with the INSERT written out: on every change of a
@@ -48,7 +42,7 @@ def _insert(item: Any) -> Any:
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     pk = meta.pk.column
-    (item.pk,) = _sql(
+    (item.pk,) = sql.row(
         f"INSERT INTO {meta.db_table} ({columns}) VALUES ({marks}) RETURNING {pk}",
         values,
     )
@@ -60,9 +54,8 @@ def _insert(item: Any) -> Any:
 def _lock(tafel: Tafel) -> None:
     """Lock the tafel's row for this transaction, then read the number of its last change
     (a statement after the lock, so that it sees what the previous holder committed)."""
-    for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    _sql(f"SELECT id FROM {Tafel._meta.db_table} WHERE id = %s{for_update}", [tafel.pk])
-    row = _sql(f"SELECT max(seq) FROM {EVENTS} WHERE tafel_id = %s", [tafel.pk])
+    sql.row(f"SELECT id FROM {Tafel._meta.db_table} WHERE id = %s{sql.for_update()}", [tafel.pk])
+    row = sql.row(f"SELECT max(seq) FROM {EVENTS} WHERE tafel_id = %s", [tafel.pk])
     tafel.locked_seq = row[0] or 0
 
 
@@ -85,7 +78,7 @@ def change_applied(*, tafel: Tafel, nonce: str) -> bool:
     if nonce_of is None:  # another database: through the ORM
         recent = tafel.events.order_by("-seq").values("pk")[:NONCE_WINDOW]
         return tafel.events.filter(pk__in=recent, data__nonce=nonce).exists()
-    row = _sql(
+    row = sql.row(
         f"SELECT 1 FROM (SELECT data FROM {EVENTS} WHERE tafel_id = %s"
         f" ORDER BY seq DESC LIMIT {NONCE_WINDOW}) recent WHERE {nonce_of} = %s LIMIT 1",
         [tafel.pk, nonce],
@@ -174,7 +167,7 @@ def _check_room(tafel: Tafel) -> None:
         f"(SELECT count(*) FROM {model._meta.db_table} WHERE tafel_id = %s)"
         for model in (Bijdrage, Koppeling, Vervolgstap)
     )
-    items = _sql(f"SELECT {counts}", [tafel.pk] * 3)[0]
+    items = sql.row(f"SELECT {counts}", [tafel.pk] * 3)[0]
     if items >= settings.HB_MAX_ITEMS_PER_KAART:
         raise ValidationError(
             _("This kaart is full (%(limit)d items).") % {"limit": settings.HB_MAX_ITEMS_PER_KAART},
@@ -203,8 +196,9 @@ def _item(model: type, tafel: Tafel, pk: int, actor: Actor) -> Any:
     """An item of this kaart as `actor` may see it, locked. An id of another kaart and an item
     the actor may not see (another's vertrouwelijk bijdrage, a koppeling to one) are missing:
     the same answer, so that guessing ids tells nothing."""
-    for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    query = f"SELECT * FROM {model._meta.db_table} WHERE id = %s AND tafel_id = %s{for_update}"
+    query = (
+        f"SELECT * FROM {model._meta.db_table} WHERE id = %s AND tafel_id = %s{sql.for_update()}"
+    )
     item = next(iter(model.objects.raw(query, [pk, tafel.pk])), None)
     if item is None:
         raise _gone()
