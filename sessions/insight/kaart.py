@@ -43,8 +43,9 @@ def kaart_insight(tafel_id: int, access: Access, tafel: Tafel | None = None) -> 
 
 def _kaart_rows(tafel: Tafel, *, complete: bool) -> tuple[_Rows, set[int]]:
     """What the insight's loader (_load) reads for one tafel, in the same order: the rows the
-    pictures need and the partijen seated there, in seven written-out queries. The pictures follow every few seconds on every
-    busy kaart; through the ORM the building of these queries cost most of their time."""
+    pictures need and the partijen seated there, in seven written-out queries. The pictures
+    follow every few seconds on every busy kaart; through the ORM the building of these
+    queries cost most of their time."""
     table = {model: model._meta.db_table for model in (Partij, Perspectief, Bijdrage)}
     partijen = [
         PartijInfo(id=pk, name=name, wereld=wereld, ontbreekt=status == "ontbreekt", toelichting=t)
