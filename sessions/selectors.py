@@ -202,7 +202,13 @@ def present_at(tafel_id: int) -> list[Presence]:
 
 
 def kaart_for(tafel_id: int, access: Access) -> Kaart:
-    """The whole kaart of one tafel as this person may see it."""
+    """The whole kaart of one tafel as this person may see it, read at one moment (its items
+    and the number of its last change agree)."""
+    with sql.snapshot():
+        return _kaart_for(tafel_id, access)
+
+
+def _kaart_for(tafel_id: int, access: Access) -> Kaart:
     tafel = Tafel.objects.select_related("sessie__opgave").get(pk=tafel_id)
     sessie = tafel.sessie
     opgave = sessie.opgave
