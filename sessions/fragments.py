@@ -102,11 +102,14 @@ def regions_for_event(kind: str, data: dict[str, Any]) -> list[str]:
 
 
 # Which regions of a kaart a change of its sessie touches (broadcast.sessie_changed); a kind
-# not here (step, state, lock, tafels, access) may change what may be seen or done: the whole
-# card, with access looked at afresh.
+# not here (state, lock, tafels, access) may change what may be seen or done: the whole card,
+# with access looked at afresh. A step change is the step region alone: what the step changes
+# elsewhere on the kaart (the current task, condensed regions) follows it on the page
+# (kaart.js followStep).
 SESSIE_REGIONS: dict[str, tuple[str, ...]] = {
     "opgave": ("opgave",),
     "partijen": SPECS[Change.PARTIJ_ADDED].regions,
+    "step": ("stap",),
     "timer": ("stap",),
     "deelnemers": (),  # someone joined the sessie: nothing on a kaart changes
 }

@@ -388,7 +388,8 @@ class KaartConsumer(CountedConsumer):
         except DatabaseError:
             return  # the next heartbeat looks at access and brings what changed
         if same:
-            # The timer: the step region alone, once per tafel and audience in this process.
+            # A step change or the timer: the step region alone, once per tafel and audience in
+            # this process.
             try:
                 html = await pushcache.cache.html(
                     regions,

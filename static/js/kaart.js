@@ -127,6 +127,7 @@
     });
     markEditing();
     announceStep();
+    followStep(shownStep);
     applySwitcher();
     drawLinks();
     focusAfterDelete();
@@ -356,9 +357,15 @@
     var section = document.getElementById("kaart-stap");
     var stap = section && section.getAttribute("data-stap");
     if (!stap) return;
-    if (stap !== shownStep) arrangeFlow(stap);
-    if (shownStep !== null && stap !== shownStep) {
-      expanded = {};
+    if (stap === shownStep) return;
+    arrangeFlow(stap);
+    if (shownStep !== null) expanded = {};
+    followStep(stap);
+    if (shownStep !== null) {
+      // What the new step asks first: the person's own perspectief in step 1, if unwritten.
+      document.querySelectorAll('details[data-open-in="' + stap + '"]').forEach(function (d) {
+        d.open = true;
+      });
       var live = document.getElementById("kaart-live");
       var heading = section.querySelector("h2");
       if (live && heading) {
@@ -413,6 +420,36 @@
       flow.appendChild(el);
     });
   }
+
+  // The rest of the kaart follows the step region: an element marked data-step is the task of
+  // that step (is-current; a region of another step is condensed, its body one click away),
+  // and a summary marked data-menu-unless is a quiet menu button (⋯) in the other steps. The
+  // server renders them for the step it knows; a step change pushes the step region alone, so
+  // the page sets them here (after htmx has settled a swap's classes).
+  function followStep(stap) {
+    if (!stap) return;
+    document.querySelectorAll("#kaart [data-step]").forEach(function (el) {
+      var current = el.getAttribute("data-step") === stap;
+      el.classList.toggle("is-current", current);
+      if (!el.classList.contains("kaart-region")) return;
+      el.classList.toggle("is-condensed", !current);
+      var toggle = el.querySelector(".region-toggle");
+      if (toggle) toggle.hidden = current;
+      if (current) {
+        var body = document.getElementById(el.id + "-body");
+        if (body) body.hidden = false;
+      } else {
+        setExpanded(el, !!expanded[el.id]);
+      }
+    });
+    document.querySelectorAll("#kaart [data-menu-unless]").forEach(function (summary) {
+      summary.classList.toggle("item-menu", summary.getAttribute("data-menu-unless") !== stap);
+    });
+  }
+
+  document.addEventListener("htmx:wsAfterMessage", function () {
+    followStep(shownStep);
+  });
 
   function setExpanded(section, open) {
     var toggle = section.querySelector(".region-toggle");
@@ -984,6 +1021,7 @@
     root.classList.add("switching");
     markEditing();
     announceStep();
+    followStep(shownStep);
     applySwitcher();
     drawLinks();
   });

@@ -2,6 +2,7 @@
 
 import pytest
 from asgiref.sync import sync_to_async
+from bs4 import BeautifulSoup
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
@@ -11,10 +12,12 @@ from tests import factories
 from tests.kaart_helpers import (
     Socket,
     make_kaarten,
+    normalise,
     participant_session,
     region_of_page,
     regions,
 )
+from tests.test_convergence import seed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -193,6 +196,59 @@ async def test_a_timer_change_pushes_the_step_region_alone_as_each_page_shows_it
         assert set(regions(pushed)) == {"kaart-stap"}, name
         page = await sync_to_async(_page)(k, name)
         assert regions(pushed)["kaart-stap"] == region_of_page(page, "kaart-stap"), name
+    for socket in sockets.values():
+        await socket.close()
+
+
+# What kaart.js sets from the step region when the step changes (followStep): the page's own
+# business, not the server's.
+STEP_CLASSES = {"is-current", "is-condensed", "item-menu"}
+
+
+def _rest_of_kaart(page_html: str) -> dict[str, str]:
+    """The kaart's regions besides the step region (by id, in any order), without what the
+    page sets from the step: which task is current, which region is condensed and its toggle,
+    which edit summary is a quiet menu, the form a step opens."""
+    kaart = BeautifulSoup(page_html, "html.parser").find(id="kaart")
+    kaart.find(id="kaart-stap").decompose()
+    for el in kaart.find_all(class_=True):
+        el["class"] = [name for name in el["class"] if name not in STEP_CLASSES]
+    for el in kaart.select(".region-toggle, .region-body"):
+        el.attrs.pop("hidden", None)
+    for el in kaart.select("details[data-open-in]"):
+        el.attrs.pop("open", None)
+    flow = kaart.find(id="kaart-flow")
+    rest = {el["id"]: normalise(el) for el in flow.find_all(recursive=False)}
+    flow.decompose()
+    return {**rest, "kaart": normalise(kaart)}
+
+
+@pytest.mark.parametrize("steps", [(1, 2), (2, 3), (3, 1)], ids=["1-2", "2-3", "3-1"])
+async def test_a_step_change_pushes_the_step_region_alone_and_the_rest_follows_it(steps):
+    """A step change is the step region only, rendered once per tafel and audience, equal to
+    each viewer's fresh page; everything else a fresh page renders differently in the new step
+    is what the page sets from that region itself (kaart.js followStep), so a page that took
+    the push shows what a fresh one shows."""
+    before, after = steps
+    k = await sync_to_async(make_kaarten)()
+    await sync_to_async(seed)(k)
+    await sync_to_async(services.sessie_set_step)(sessie=k.sessie, stap=before)
+    viewers = ("anna", "bram", "facilitator")
+    sockets = {}
+    for name in viewers:
+        sockets[name] = Socket(k.tafel_a.pk, k.people[name])
+        await sockets[name].open()
+        await sockets[name].drain()
+    old = {name: await sync_to_async(_page)(k, name) for name in viewers}  # all present
+
+    await sync_to_async(services.sessie_set_step)(sessie=k.sessie, stap=after)
+    for name, socket in sockets.items():
+        pushed = await socket.receive_until(f'data-stap="{after}"')
+        assert set(regions(pushed)) == {"kaart-stap"}, name
+        new = await sync_to_async(_page)(k, name)
+        assert regions(pushed)["kaart-stap"] == region_of_page(new, "kaart-stap"), name
+        assert new != old[name]  # the step shows elsewhere on a fresh page too
+        assert _rest_of_kaart(new) == _rest_of_kaart(old[name]), name
     for socket in sockets.values():
         await socket.close()
 

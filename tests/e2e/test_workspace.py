@@ -86,6 +86,17 @@ def flow_ids(page) -> list[str]:
     return page.locator("#kaart-flow > [id]").evaluate_all("(all) => all.map((el) => el.id)")
 
 
+# How each element the step changes shows: its classes, and whether it is seen.
+STEP_SHOWN = """() => [...document.querySelectorAll(
+    "#kaart [data-step], #kaart [data-menu-unless], #kaart .region-toggle, #kaart .region-body,"
+    + " #kaart details[data-open-in]")].map((el) => [(el.closest("[id]") || {}).id,
+  el.tagName, el.className, el.open === true, el.checkVisibility()])"""
+
+
+def step_shown(page) -> list:
+    return page.evaluate(STEP_SHOWN)
+
+
 def own_block(page):
     return page.locator("#kaart-partijen .partij-block.is-own")
 
@@ -280,8 +291,24 @@ def test_when_the_step_changes_the_kaart_puts_the_new_task_first_without_reloadi
     expect(page.locator("#kaart-flow > [id]").first).to_have_id("kaart-vervolgstappen")
     assert flow_ids(page)[:3] == ["kaart-vervolgstappen", "kaart-inzicht", "kaart-board"]
     expect(page.locator("#kaart-koppelingen .region-body")).to_be_hidden()
-    expect(page.locator("#kaart-vervolgstappen .region-toggle")).to_have_count(0)
+    expect(page.locator("#kaart-vervolgstappen .region-toggle")).to_be_hidden()
     assert page.evaluate("window.__same === 1"), "the kaart was reloaded for the step change"
+    # Only the step region came: the rest of the page shows the new step as a fresh page does.
+    fresh = new_context(locale=LANGUAGES["en"], viewport=DESKTOP).new_page()
+    join(fresh, demo)
+    expect(fresh.locator("#kaart-stap")).to_have_attribute("data-stap", "3")
+    assert step_shown(page) == step_shown(fresh)
+
+    # And back to step 1, where the opgave's texts are edited in plain sight again.
+    for _ in range(2):
+        facilitator.get_by_role("button", name="← Previous step", exact=True).click()
+    expect(page.locator("#kaart-stap")).to_have_attribute("data-stap", "1", timeout=5_000)
+    summary = page.locator("#kaart-opgave summary").first
+    expect(summary.locator(".menu-dots")).to_be_hidden()
+    assert summary.locator(".menu-label").bounding_box()["width"] > 50, "the label is shown"
+    fresh.reload()
+    expect(fresh.locator("#kaart-stap")).to_have_attribute("data-stap", "1")
+    assert step_shown(page) == step_shown(fresh)
 
 
 def test_the_plenary_view_follows_the_tafels_live(demo, new_context):
