@@ -1,13 +1,16 @@
 """Screens that follow the sessie live: the control room, the waiting page, every kaart."""
 
+import json
+
 import pytest
 from asgiref.sync import sync_to_async
 from bs4 import BeautifulSoup
 from channels.testing import WebsocketCommunicator
+from django.db import OperationalError
 from django.test import Client
 
 from halenbrengen.asgi import application
-from sessions import services
+from sessions import fragments, services
 from tests import factories
 from tests.kaart_helpers import (
     Socket,
@@ -251,6 +254,32 @@ async def test_a_step_change_pushes_the_step_region_alone_and_the_rest_follows_i
         assert _rest_of_kaart(new) == _rest_of_kaart(old[name]), name
     for socket in sockets.values():
         await socket.close()
+
+
+async def test_a_step_push_the_database_could_not_render_comes_with_the_next_heartbeat(
+    monkeypatch,
+):
+    """The step is not in the kaart's log of changes, so no gap shows that its push failed:
+    the socket remembers it owes the step, and the next heartbeat brings the whole card."""
+    k = await sync_to_async(make_kaarten)()
+    anna = Socket(k.tafel_a.pk, k.people["anna"])
+    await anna.open()
+    await anna.drain()
+
+    def database_away(*args, **kwargs):
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(fragments, "render_stap", database_away)
+    await sync_to_async(services.sessie_set_step)(sessie=k.sessie, stap=3)
+    assert not any('data-stap="3"' in m for m in await anna.drain(quiet=0.5))
+    monkeypatch.undo()
+
+    await anna.comm.send_to(text_data=json.dumps({"action": "ping", "seq": 0}))
+    card = await anna.receive_until('data-stap="3"')
+    assert "kaart-partijen" in card  # the whole card
+    await anna.comm.send_to(text_data=json.dumps({"action": "ping", "seq": 0}))
+    assert "kaart-partijen" not in await anna.receive_until("kaart-pong")  # owed no more
+    await anna.close()
 
 
 def _page(k, viewer_name) -> str:
