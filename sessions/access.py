@@ -175,13 +175,15 @@ def sees(access: Access, *, vertrouwelijk: bool, author_id: int | None) -> bool:
     )
 
 
-def sees_q(access: Access) -> Q:
-    """`sees` as a query filter of bijdragen: the items that exist for this person."""
+def sees_sql(access: Access, table: str) -> tuple[str, list[int]]:
+    """`sees` as a written-out condition on the rows of `table` (bijdragen, or anything with
+    `vertrouwelijk` and `author_id`), with its parameters: the items that exist for this
+    person."""
     if access.role in ("facilitator", "system"):
-        return Q()
+        return "1 = 1", []
     if access.deelnemer is not None:
-        return Q(vertrouwelijk=False) | Q(author_id=access.deelnemer.pk)
-    return Q(vertrouwelijk=False)
+        return f"(NOT {table}.vertrouwelijk OR {table}.author_id = %s)", [access.deelnemer.pk]
+    return f"NOT {table}.vertrouwelijk", []
 
 
 def sees_everything(access: Access) -> bool:

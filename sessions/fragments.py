@@ -469,11 +469,8 @@ def render_room(sessie: Sessie, allowed: Access, *, join_url: str, csrf_token: s
 def render_tafel_overviews(sessie: Sessie, allowed: Access, tafel_ids: list[int]) -> str:
     """These tafels' lines in the control room (none for a tafel not there for this viewer)."""
     _tafels, overviews = tafel_overviews(sessie, allowed, tafel_ids)
-    return "".join(
-        render_to_string("sessions/includes/tafel_overview.html", {"overview": overviews[pk]})
-        for pk in tafel_ids
-        if pk in overviews
-    )
+    shown = [overviews[pk] for pk in tafel_ids if pk in overviews]
+    return render_to_string("sessions/includes/tafel_overviews.html", {"overviews": shown})
 
 
 def render_plenair(sessie: Sessie, allowed: Access, *, csrf_token: str) -> str:

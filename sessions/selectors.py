@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, Prefetch, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from sessions import sql
-from sessions.access import Access, sees, sees_q
+from sessions.access import Access, sees, sees_sql
 from sessions.models import (
     GEWICHTEN,
     URGENTIES,
@@ -276,6 +275,15 @@ def plenair_kaarten(sessie: Sessie, access: Access) -> dict:
 RECENT = datetime.timedelta(seconds=60)
 
 
+@dataclass(frozen=True)
+class Latest:
+    """One of a tafel's newest bijdragen, as its control-room line shows it."""
+
+    soort: str
+    partij_name: str
+    tekst: str
+
+
 @dataclass
 class TafelOverview:
     tafel_id: int
@@ -285,7 +293,7 @@ class TafelOverview:
     vervolgstappen: int
     present: list[str]
     last_change: datetime.datetime | None
-    latest: list[Bijdrage]
+    latest: list[Latest]
 
     @property
     def has_content(self) -> bool:
@@ -306,30 +314,28 @@ def tafel_overviews(sessie: Sessie, access: Access, tafel_ids: list[int] | None 
     tafels = list(tafels)
     counts = _counts([t.pk for t in tafels])
     ids = [t.pk for t in tafels]
-    since = timezone.now() - PRESENCE_TTL
     present: dict[int, list[str]] = {pk: [] for pk in ids}
-    for tafel_id, name in (
-        Presence.objects.filter(tafel_id__in=ids, last_seen__gte=since)
-        .order_by("name")
-        .values_list("tafel_id", "name")
-        .distinct()
-    ):
-        if name not in present[tafel_id]:
-            present[tafel_id].append(name)
-    latest: dict[int, list[Bijdrage]] = {pk: [] for pk in ids}
-    newest_first = Window(
-        RowNumber(),
-        partition_by=F("tafel_id"),
-        order_by=[F("created_at").desc(), F("pk").desc()],
-    )
-    for bijdrage in (
-        Bijdrage.objects.filter(sees_q(access), tafel_id__in=ids)
-        .annotate(rank=newest_first)
-        .filter(rank__lte=LATEST)
-        .select_related("partij")
-        .order_by("tafel_id", "rank")
-    ):
-        latest[bijdrage.tafel_id].append(bijdrage)
+    latest: dict[int, list[Latest]] = {pk: [] for pk in ids}
+    if ids:
+        marks = ", ".join(["%s"] * len(ids))
+        for tafel_id, name in sql.rows(
+            f"SELECT DISTINCT tafel_id, name FROM {Presence._meta.db_table}"
+            f" WHERE tafel_id IN ({marks}) AND last_seen >= %s ORDER BY name",
+            [*ids, timezone.now() - PRESENCE_TTL],
+        ):
+            if name not in present[tafel_id]:
+                present[tafel_id].append(name)
+        seen, seen_params = sees_sql(access, "b")
+        for tafel_id, soort, partij_name, tekst in sql.rows(
+            "SELECT tafel_id, soort, name, tekst FROM ("
+            " SELECT b.tafel_id, b.soort, p.name, b.tekst, ROW_NUMBER() OVER ("
+            "  PARTITION BY b.tafel_id ORDER BY b.created_at DESC, b.id DESC) AS rank"
+            f" FROM {Bijdrage._meta.db_table} b JOIN {Partij._meta.db_table} p"
+            f" ON p.id = b.partij_id WHERE b.tafel_id IN ({marks}) AND {seen}"
+            ") newest WHERE rank <= %s ORDER BY tafel_id, rank",
+            [*ids, *seen_params, LATEST],
+        ):
+            latest[tafel_id].append(Latest(soort, partij_name, tekst))
     result = {}
     for tafel in tafels:
         halen, brengen, koppelingen, vervolgstappen, last_change = counts[tafel.pk]

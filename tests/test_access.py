@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from sessions import access, services
+from sessions import access, services, sql
 from sessions.models import Membership
 from tests import factories
 
@@ -172,7 +172,7 @@ def test_roles_are_per_team(opgave):
 
 
 def test_the_query_filter_of_who_sees_what_is_the_rule_itself(tafel):
-    """access.sees_q (the control room's latest items) finds exactly the items access.sees
+    """access.sees_sql (the control room's latest items) finds exactly the items access.sees
     lets a person see: the facilitator all, a participant the shared and their own, the
     coordinator the shared."""
     author, other = factories.DeelnemerFactory(tafel=tafel), factories.DeelnemerFactory(tafel=tafel)
@@ -195,7 +195,13 @@ def test_the_query_filter_of_who_sees_what_is_the_rule_itself(tafel):
             for b in items
             if access.sees(viewer, vertrouwelijk=b.vertrouwelijk, author_id=b.author_id)
         }
-        found = set(Bijdrage.objects.filter(access.sees_q(viewer)).values_list("pk", flat=True))
+        condition, params = access.sees_sql(viewer, "b")
+        found = {
+            pk
+            for (pk,) in sql.rows(
+                f"SELECT b.id FROM {Bijdrage._meta.db_table} b WHERE {condition}", params
+            )
+        }
         assert found == rule, viewer.role
         seen[viewer.role] = len(found)
     assert seen == {"facilitator": 6, "coordinator": 3, "deelnemer": 4}
