@@ -69,7 +69,9 @@ SEQ_MARKS = (
     'id="kaart-seq" hx-swap-oob="true" data-seq="',
     'id="kaart-pong" hx-swap-oob="true" data-seq="',
 )
-FULL_MARK = 'id="kaart-stap"'  # only in a whole card
+# In a whole card's first frame (and in an opgave text's push, which the bench does not make);
+# not in a step or timer push, which is the step region alone.
+FULL_MARK = 'id="kaart-opgave"'
 STEP_TO = 2  # --step-change: the seeded sessies (step 1) go to this step halfway
 STEP_MARK = f'data-stap="{STEP_TO}"'  # the kaart's step region once it shows STEP_TO
 
