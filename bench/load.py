@@ -73,6 +73,9 @@ SEQ_MARKS = (
 # not in a step or timer push, which is the step region alone.
 FULL_MARK = 'id="kaart-opgave"'
 STEP_TO = 2  # --step-change: the seeded sessies (step 1) go to this step halfway
+# --pictures-shown: every page keeps its balance region open (as in step 3), so it is sent the
+# pictures; by default, as in steps 1 and 2, the pages say they do not show them.
+PICTURES_SHOWN = False
 STEP_MARK = f'data-stap="{STEP_TO}"'  # the kaart's step region once it shows STEP_TO
 
 
@@ -386,6 +389,9 @@ class Client:
         if self.engine.mode == "app":
             first = await asyncio.wait_for(self.ws.recv(), timeout=30)
             self.on_message(first, time.monotonic())
+            if not PICTURES_SHOWN:
+                # As kaart.js says it in steps 1 and 2, where the balance region is condensed.
+                await self.ws.send(json.dumps({"action": "pictures", "shown": False}))
 
     async def reader(self) -> None:
         from websockets.exceptions import ConnectionClosed
@@ -898,6 +904,11 @@ def main() -> None:
         help=f"every sessie goes to step {STEP_TO} halfway through the app phase; "
         "time until each kaart shows it",
     )
+    parser.add_argument(
+        "--pictures-shown",
+        action="store_true",
+        help="the pages keep the balance region open (step 3): they are sent the pictures",
+    )
     parser.add_argument("--relay-only", action="store_true", help="only the bare relay")
     parser.add_argument(
         "--database-url",
@@ -933,6 +944,8 @@ def main() -> None:
         "(collapsed stacks into FILE; needs py-spy)",
     )
     args = parser.parse_args()
+    global PICTURES_SHOWN  # read by the client processes (forked after this)
+    PICTURES_SHOWN = args.pictures_shown
 
     watchdog = threading_watchdog(2 * (args.duration + CONNECT_LIMIT) + 300 + 60 * args.churn)
     logdir = Path(tempfile.mkdtemp(prefix="hb-bench-"))

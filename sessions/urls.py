@@ -21,4 +21,5 @@ urlpatterns = [
     path("tafels/<int:pk>/", kaart.kaart, name="kaart"),
     path("tafels/<int:pk>/actie/", kaart.kaart_action, name="kaart_action"),
     path("tafels/<int:pk>/sinds/", kaart.kaart_since, name="kaart_since"),
+    path("tafels/<int:pk>/inzicht/", kaart.kaart_pictures, name="kaart_pictures"),
 ]

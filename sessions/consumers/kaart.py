@@ -79,6 +79,11 @@ class KaartConsumer(CountedConsumer):
         # HB_PICTURE_DELAY seconds (pictures_later).
         self.pictures_due = False
         self.pictures_task: asyncio.Task | None = None
+        # Whether the page shows them (kaart.js says so: in steps 1 and 2 the balance region is
+        # condensed until someone opens it). Hidden pictures are not drawn; the page gets
+        # them when it opens the region (`pictures` message) or prints (kaart_pictures view).
+        self.pictures_shown = True
+        self.pictures_missed = False
         # A step or timer push that could not be rendered (the database was away): the next
         # heartbeat brings the whole card (they are not in the kaart's log of changes).
         self.stap_owed = False
@@ -131,6 +136,8 @@ class KaartConsumer(CountedConsumer):
         elif action == "card":
             # The page saw a gap in the sequence numbers of what it was pushed.
             await self.send_full()
+        elif action == "pictures":
+            await self._pictures_shown(payload.get("shown") is True)
         else:
             answer, bells = await self._apply(payload)
             # The others first: they wait for the change, the sender only for its ack.
@@ -268,6 +275,7 @@ class KaartConsumer(CountedConsumer):
             await self.close(code=CLOSE_NO_ACCESS)
             return
         self.stap_owed = False
+        self.pictures_missed = False
         self.last_seq = max(self.last_seq, seq)
         await self.send_frames(frames)
 
@@ -287,7 +295,7 @@ class KaartConsumer(CountedConsumer):
                 await self.send_full()
                 return
             regions = fragments.regions_for_event(event["kind"], event["data"])
-            if "inzicht" in regions and settings.HB_PICTURE_DELAY > 0:
+            if "inzicht" in regions and (settings.HB_PICTURE_DELAY > 0 or not self.pictures_shown):
                 regions.remove("inzicht")
                 self.pictures_later()
             # Others' changes are announced; one's own was confirmed with the ack.
@@ -316,7 +324,11 @@ class KaartConsumer(CountedConsumer):
     def pictures_later(self) -> None:
         """The balance chart and the map after a change: not in the change's own push (they
         are most of its size and render time) but at the end of a window of HB_PICTURE_DELAY
-        seconds that the change opens or falls in, drawn as the kaart is then (trailing)."""
+        seconds that the change opens or falls in, drawn as the kaart is then (trailing). Not
+        while the page does not show them: then when it does."""
+        if not self.pictures_shown:
+            self.pictures_missed = True
+            return
         self.pictures_due = True
         if self.pictures_task is None or self.pictures_task.done():
             self.pictures_task = asyncio.create_task(self._push_pictures())
@@ -333,6 +345,20 @@ class KaartConsumer(CountedConsumer):
             except DatabaseError:
                 return  # the next change, heartbeat gap or whole card brings them
             await self.send(text_data=html)
+
+    async def _pictures_shown(self, shown: bool) -> None:
+        """The page opened the balance region (or the step made it current), or closed it.
+        Pictures it missed while they were hidden are drawn for it now."""
+        self.pictures_shown = shown
+        if not (shown and self.pictures_missed):
+            return
+        self.pictures_missed = False
+        try:
+            html = await self._render_pictures(["inzicht"])
+        except DatabaseError:
+            self.pictures_missed = True  # the next change or whole card brings them
+            return
+        await self.send(text_data=html["inzicht"])
 
     @database_work
     def _render_pictures(self, regions: list[str]) -> dict[str, str]:

@@ -97,3 +97,13 @@ def kaart_since(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponse(status=204)
     kaart = selectors.kaart_for(tafel.pk, allowed)
     return HttpResponse(fragments.render_full(kaart, allowed))
+
+
+@require_safe
+def kaart_pictures(request: HttpRequest, pk: int) -> HttpResponse:
+    """The balance and map region as it is now: for a page that prints while the region was
+    condensed (its socket draws no pictures the page does not show)."""
+    tafel, allowed = _kaart_access(request, pk)
+    if not allowed.can_view:
+        return _no_kaart_access(request, tafel)
+    return HttpResponse(fragments.render_pictures(tafel.pk, allowed))

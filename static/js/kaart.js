@@ -449,6 +449,41 @@
 
   document.addEventListener("htmx:wsAfterMessage", function () {
     followStep(shownStep);
+    tellPictures();
+  });
+
+  // The pictures (balance and map) are drawn only where the page shows them: it tells its
+  // socket whether it does when the socket opens and whenever the balance region opens or
+  // closes (condensed in steps 1 and 2), and gets them at once when it opens. A print shows
+  // the region too: while it is hidden, the page fetches it before the print is laid out.
+  var picturesTold = null; // what this socket was told; a new socket assumes they are shown
+  function tellPictures() {
+    var body = document.getElementById("kaart-inzicht-body");
+    if (!body || !socket || httpMode || state !== "connected") return;
+    var shown = !body.hidden;
+    if (shown === picturesTold) return;
+    picturesTold = shown;
+    socket.send(JSON.stringify({ action: "pictures", shown: shown }));
+  }
+
+  window.addEventListener("beforeprint", function () {
+    if (picturesTold !== false) return;
+    var kaart = document.getElementById("kaart");
+    var body = document.getElementById("kaart-inzicht-body");
+    var url = kaart && kaart.getAttribute("data-pictures-url");
+    if (!url || !body) return;
+    var request = new XMLHttpRequest();
+    request.open("GET", url, false); // synchronous: the print is laid out when this returns
+    try {
+      request.send();
+    } catch (e) {
+      return; // offline: the print shows the pictures the page has
+    }
+    if (request.status !== 200) return;
+    var box = document.createElement("template");
+    box.innerHTML = request.responseText;
+    var fresh = box.content.getElementById("kaart-inzicht-body");
+    if (fresh) body.replaceChildren.apply(body, Array.prototype.slice.call(fresh.childNodes));
   });
 
   function setExpanded(section, open) {
@@ -467,6 +502,7 @@
     if (!toggle) return;
     var section = toggle.closest("section[id]");
     setExpanded(section, toggle.getAttribute("aria-expanded") !== "true");
+    tellPictures();
   });
 
   // On a phone one partij is shown at a time: the person's own first, another by its button.
@@ -871,6 +907,8 @@
     setState(navigator.onLine === false ? "offline" : "connected");
     clearInterval(pingTimer);
     pingTimer = setInterval(ping, PING_MS);
+    picturesTold = null;
+    tellPictures();
   });
 
   document.addEventListener("htmx:wsClose", function (evt) {

@@ -109,6 +109,37 @@ async def test_the_pictures_follow_a_burst_of_changes_once_after_it(kaarten, set
     await close_all(sockets)
 
 
+async def test_pictures_the_page_does_not_show_are_drawn_when_it_opens_them(kaarten):
+    """In steps 1 and 2 the balance region is condensed: a page that says it does not show
+    the pictures is not sent them, and gets them as they are now when it opens the region.
+    A page that says nothing gets them as before."""
+    sockets = await open_all(kaarten, "anna", "bram")
+    await sockets["bram"].comm.send_to(text_data=json.dumps({"action": "pictures", "shown": False}))
+    await sockets["bram"].comm.receive_nothing(timeout=0.3)
+    for n in range(2):
+        await sockets["anna"].send(
+            action="bijdrage_add", partij=kaarten.politie.pk, soort="haal", tekst=f"Haal {n}"
+        )
+        push = await sockets["bram"].receive_until(f"Haal {n}")
+        assert 'id="kaart-inzicht"' not in push
+        # Anna's page said nothing: hers come with each change (no delay in the tests).
+        pictures = await sockets["anna"].receive_until('id="kaart-inzicht"')
+        assert f"Politie: halen {n + 1}, brengen 0." in pictures
+    assert 'id="kaart-inzicht"' not in "".join(await sockets["bram"].drain(quiet=0.5))
+
+    await sockets["bram"].comm.send_to(text_data=json.dumps({"action": "pictures", "shown": True}))
+    pictures = await sockets["bram"].receive_until('id="kaart-inzicht"')
+    assert "Politie: halen 2, brengen 0." in pictures
+    # Shown, they follow the changes again.
+    await sockets["anna"].send(
+        action="bijdrage_add", partij=kaarten.politie.pk, soort="haal", tekst="Haal 2"
+    )
+    assert "Politie: halen 3, brengen 0." in await sockets["bram"].receive_until(
+        'id="kaart-inzicht"'
+    )
+    await close_all(sockets)
+
+
 async def test_a_change_rendered_at_commit_reaches_the_others_without_the_database(
     kaarten, settings, monkeypatch
 ):

@@ -23,7 +23,7 @@ from tests.e2e.test_accessibility import (
     open_page,
     speak,
 )
-from tests.e2e.test_kaart import add_haal
+from tests.e2e.test_kaart import LIVE, add_haal, haal
 from tests.e2e.test_keyboard import log_in_facilitator
 
 try:
@@ -309,6 +309,37 @@ def test_when_the_step_changes_the_kaart_puts_the_new_task_first_without_reloadi
     fresh.reload()
     expect(fresh.locator("#kaart-stap")).to_have_attribute("data-stap", "1")
     assert step_shown(page) == step_shown(fresh)
+
+
+def test_hidden_pictures_come_when_the_region_opens_and_before_a_print(demo, new_context):
+    """In step 2 the balance region is condensed: the page's own changes do not redraw its
+    pictures; opening the region brings them as they are, and so does printing while it is
+    condensed (fetched before the print is laid out)."""
+    at_step(demo, 2)
+    page = open_kaart(new_context, demo, "en", DESKTOP)
+    body = page.locator("#kaart-inzicht-body")
+    expect(body).to_be_hidden()
+
+    def halen() -> int:
+        found = re.search(rf"{OWN}: halen (\d+)", body.text_content())
+        return int(found.group(1))
+
+    before = halen()
+    add_haal(page, OWN, "Een vast aanspreekpunt per terrein")
+    expect(haal(page, OWN, "Een vast aanspreekpunt per terrein")).to_be_visible(timeout=LIVE)
+    page.wait_for_timeout(500)  # pictures would have come with the change (no delay here)
+    assert halen() == before, "hidden pictures were drawn"
+
+    page.locator("#kaart-inzicht .region-toggle").click()
+    expect(body).to_contain_text(f"{OWN}: halen {before + 1},", timeout=LIVE)
+
+    page.locator("#kaart-inzicht .region-toggle").click()  # condensed again
+    add_haal(page, OWN, "Camerabeelden delen")
+    expect(haal(page, OWN, "Camerabeelden delen")).to_be_visible(timeout=LIVE)
+    page.wait_for_timeout(500)
+    assert halen() == before + 1
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert halen() == before + 2, "the print would show old pictures"
 
 
 def test_the_plenary_view_follows_the_tafels_live(demo, new_context):

@@ -110,6 +110,28 @@ def test_polling_answers_nothing_until_the_kaart_changes(client, k):
     assert client.get(url, {"seq": 1}).status_code == 204
 
 
+def test_a_page_about_to_print_gets_the_pictures_as_they_are_and_as_it_may_see_them(client, k):
+    """The balance and map region for a page that prints while it was condensed (its socket
+    drew no pictures meanwhile): drawn now, without the items the person may not see, and only
+    for someone at the tafel."""
+    url = reverse("sessions:kaart_pictures", args=[k.tafel_a.pk])
+    services.bijdrage_add(tafel=k.tafel_a, partij=k.politie, soort="haal", tekst="Open")
+    services.bijdrage_add(
+        tafel=k.tafel_a, partij=k.politie, soort="haal", tekst="Geheim", vertrouwelijk=True
+    )
+    as_person(client, k, "anna")
+    region = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert region.strip().startswith('<section id="kaart-inzicht"')
+    assert "Politie: halen 1, brengen 0." in region  # the summary's rule: not the secret one
+    as_person(client, k, "facilitator")
+    assert (
+        "Politie: halen 2, brengen 0."
+        in client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
+    as_person(client, k, "dirk")  # sits at tafel B
+    assert client.get(url).status_code == 403
+
+
 def test_someone_on_the_http_fallback_is_present_while_they_poll(client, k):
     import datetime
 
