@@ -12,6 +12,7 @@ from bs4 import BeautifulSoup
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client
 
 from halenbrengen.asgi import application
 from sessions import access
@@ -169,6 +170,15 @@ def taken_out(html: str) -> list[str]:
     """The ids a pushed message takes off the page (hx-swap-oob="delete")."""
     soup = BeautifulSoup(html, "html.parser")
     return [el["id"] for el in soup.find_all(recursive=False) if el.get("hx-swap-oob") == "delete"]
+
+
+def kaart_page(k: Kaarten, viewer_name: str, language: str = "en") -> str:
+    """Tafel A's kaart page as this person gets it now."""
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.cookies["sessionid"] = k.people[viewer_name]
+    response = client.get(k.tafel_a.get_absolute_url())
+    assert response.status_code == 200
+    return response.content.decode()
 
 
 def region_of_page(page_html: str, element_id: str) -> str:

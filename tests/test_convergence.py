@@ -12,10 +12,16 @@ import re
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.test import Client
 
 from sessions import services
-from tests.kaart_helpers import Socket, make_kaarten, region_of_page, regions, taken_out
+from tests.kaart_helpers import (
+    Socket,
+    kaart_page,
+    make_kaarten,
+    region_of_page,
+    regions,
+    taken_out,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -189,7 +195,7 @@ async def test_pushed_fragment_equals_a_fresh_page(change, pictures_later, setti
     await sockets[sender_name].send(f"form-{change}", **CHANGES[change](k, items))
     for name, socket in sockets.items():
         pushed = await socket.receive_until("kaart-seq")
-        page = await sync_to_async(_page)(k, name, VIEWERS[name])
+        page = await sync_to_async(kaart_page)(k, name, VIEWERS[name])
         pushed_regions = {i: html for i, html in regions(pushed).items() if i not in CLIENT_ONLY}
         assert len(pushed_regions) >= 2 or taken_out(pushed), pushed
         if pictures_later:
@@ -216,11 +222,3 @@ def _deelnemer(k, name):
     from sessions.models import Deelnemer
 
     return Deelnemer.objects.get(name=name, tafel=k.tafel_a)
-
-
-def _page(k, viewer_name, language) -> str:
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.cookies["sessionid"] = k.people[viewer_name]
-    response = client.get(k.tafel_a.get_absolute_url())
-    assert response.status_code == 200
-    return response.content.decode()

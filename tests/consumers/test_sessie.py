@@ -7,13 +7,13 @@ from asgiref.sync import sync_to_async
 from bs4 import BeautifulSoup
 from channels.testing import WebsocketCommunicator
 from django.db import OperationalError
-from django.test import Client
 
 from halenbrengen.asgi import application
 from sessions import fragments, services
 from tests import factories
 from tests.kaart_helpers import (
     Socket,
+    kaart_page,
     make_kaarten,
     normalise,
     participant_session,
@@ -197,7 +197,7 @@ async def test_a_timer_change_pushes_the_step_region_alone_as_each_page_shows_it
     for name, socket in sockets.items():
         pushed = await socket.receive_until('data-running="0"')
         assert set(regions(pushed)) == {"kaart-stap"}, name
-        page = await sync_to_async(_page)(k, name)
+        page = await sync_to_async(kaart_page)(k, name)
         assert regions(pushed)["kaart-stap"] == region_of_page(page, "kaart-stap"), name
     for socket in sockets.values():
         await socket.close()
@@ -242,13 +242,13 @@ async def test_a_step_change_pushes_the_step_region_alone_and_the_rest_follows_i
         sockets[name] = Socket(k.tafel_a.pk, k.people[name])
         await sockets[name].open()
         await sockets[name].drain()
-    old = {name: await sync_to_async(_page)(k, name) for name in viewers}  # all present
+    old = {name: await sync_to_async(kaart_page)(k, name) for name in viewers}  # all present
 
     await sync_to_async(services.sessie_set_step)(sessie=k.sessie, stap=after)
     for name, socket in sockets.items():
         pushed = await socket.receive_until(f'data-stap="{after}"')
         assert set(regions(pushed)) == {"kaart-stap"}, name
-        new = await sync_to_async(_page)(k, name)
+        new = await sync_to_async(kaart_page)(k, name)
         assert regions(pushed)["kaart-stap"] == region_of_page(new, "kaart-stap"), name
         assert new != old[name]  # the step shows elsewhere on a fresh page too
         assert _rest_of_kaart(new) == _rest_of_kaart(old[name]), name
@@ -280,14 +280,6 @@ async def test_a_step_push_the_database_could_not_render_comes_with_the_next_hea
     await anna.comm.send_to(text_data=json.dumps({"action": "ping", "seq": 0}))
     assert "kaart-partijen" not in await anna.receive_until("kaart-pong")  # owed no more
     await anna.close()
-
-
-def _page(k, viewer_name) -> str:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.cookies["sessionid"] = k.people[viewer_name]
-    response = client.get(k.tafel_a.get_absolute_url())
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 async def test_a_moved_participant_loses_the_old_kaart_at_once():
