@@ -435,12 +435,13 @@
       el.classList.toggle("is-condensed", !current);
       var toggle = el.querySelector(".region-toggle");
       if (toggle) toggle.hidden = current;
-      if (current) {
-        var body = document.getElementById(el.id + "-body");
-        if (body) body.hidden = false;
-      } else {
-        setExpanded(el, !!expanded[el.id]);
-      }
+      var body = document.getElementById(el.id + "-body");
+      if (!body) return;
+      var open = current || !!expanded[el.id];
+      // Only where it differs: this runs after every message.
+      if (body.hidden !== open) return;
+      if (current) body.hidden = false;
+      else setExpanded(el, open);
     });
     document.querySelectorAll("#kaart [data-menu-unless]").forEach(function (summary) {
       summary.classList.toggle("item-menu", summary.getAttribute("data-menu-unless") !== stap);
