@@ -733,6 +733,7 @@ def run_phase(
                 profile,
                 "--nonblocking",
                 "--threads",
+                "--gil",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -940,7 +941,7 @@ def main() -> None:
     parser.add_argument(
         "--profile",
         metavar="FILE",
-        help="py-spy the first daphne process during the edit phase "
+        help="py-spy the first daphne process during the edit phase, on-CPU only (--gil) "
         "(collapsed stacks into FILE; needs py-spy)",
     )
     args = parser.parse_args()

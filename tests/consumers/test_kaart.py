@@ -163,6 +163,25 @@ async def test_a_change_rendered_at_commit_reaches_the_others_without_the_databa
     await close_all(sockets)
 
 
+async def test_changes_flow_while_the_shared_sync_thread_is_busy(kaarten):
+    """A socket's messages go to its own database threads only: while the one thread that
+    Django's synchronous views share is held (a slow export, say), a change is still applied
+    and pushed to the others at once (Channels' consumers hop to that thread before every
+    message unless told not to)."""
+    sockets = await open_all(kaarten, "anna", "bram")
+    release = threading.Event()
+    held = asyncio.ensure_future(sync_to_async(release.wait, thread_sensitive=True)())
+    try:
+        await sockets["anna"].send(
+            action="bijdrage_add", partij=kaarten.politie.pk, soort="haal", tekst="Toch door"
+        )
+        assert "Toch door" in await sockets["bram"].receive_until("Toch door")
+    finally:
+        release.set()
+        await held
+    await close_all(sockets)
+
+
 async def test_a_vertrouwelijk_change_rings_a_bell_without_html(kaarten):
     """Whoever may not see a vertrouwelijk item must not get it even in a bell they ignore."""
     layer = get_channel_layer()
