@@ -68,10 +68,29 @@ def at_step(demo: dict, stap: int) -> None:
     services.sessie_set_step(sessie=Sessie.objects.get(pk=demo["sessie"]), stap=stap)
 
 
+# Counts the whole cards the socket has put on the page (the first frame holds the opgave, the
+# last the sequence number). The first comes a moment after "connected" and replaces the
+# regions: a click before it lands on an element that is about to go.
+COUNT_WHOLE_CARDS = """window.wholeCards = 0;
+let inCard = false;
+document.addEventListener("htmx:wsAfterMessage", (evt) => {
+  const message = String(evt.detail.message);
+  if (message.includes('id="kaart-opgave"')) inCard = true;
+  if (inCard && message.includes('id="kaart-seq"')) {
+    inCard = false;
+    window.wholeCards += 1;
+  }
+});"""
+
+
 def open_kaart(new_context, demo: dict, language: str, viewport: dict):
+    """The participant's kaart as they see it once it is live: joined, connected, and the
+    socket's first whole card on the page."""
     speak(demo, language)
     page = new_context(locale=LANGUAGES[language], viewport=viewport).new_page()
+    page.add_init_script(COUNT_WHOLE_CARDS)
     join(page, demo)
+    page.wait_for_function("() => window.wholeCards > 0")
     return page
 
 
