@@ -10,7 +10,9 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from sessions.insight import Summary
 
@@ -35,12 +37,25 @@ class Export:
     filename: str
 
 
+def _cut(slug: str, limit: int) -> str:
+    """A slug of at most `limit` characters, cut between words where it must be cut."""
+    if len(slug) <= limit:
+        return slug
+    head = slug[: limit + 1]
+    if "-" in head:
+        head = head.rsplit("-", 1)[0]
+    return head[:limit].strip("-")
+
+
 def filename(summary: Summary, extension: str) -> str:
-    """opgave-title[-sessie-title]-YYYY-MM-DD.ext, ASCII only."""
-    parts = [slugify(summary.opgave.title)[:60].strip("-") or "opgave"]
+    """opgave-title[-sessie-title][-vertrouwelijk]-YYYY-MM-DD.ext, ASCII only: an export with
+    the confidential items says so in its name, in the export's language."""
+    parts = [_cut(slugify(summary.opgave.title), 60) or "opgave"]
     if summary.sessie is not None:
-        parts.append(slugify(summary.sessie.title)[:40].strip("-") or "sessie")
-    parts.append(summary.generated_at.date().isoformat())
+        parts.append(_cut(slugify(summary.sessie.title), 40) or "sessie")
+    if summary.complete:
+        parts.append(slugify(_("confidential")))
+    parts.append(timezone.localdate(summary.generated_at).isoformat())
     return "-".join(parts) + "." + extension
 
 

@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import re
 
-from django.utils.formats import date_format
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from sessions import insight
 from sessions.insight import FLAG_LABELS, REASON_LABELS, VELD_LABELS, Findings, Summary
+from sessions.insight.labels import bijdrage_about
 from sessions.templatetags.insight_tags import whole_percent
+
+# Note: makemessages (xgettext) does not read _() inside an f-string; a string used only there
+# must be written outside one, as "The kaarten" is.
 
 # Mid-line, only these can start markup (lines always begin with our own prefix).
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
@@ -31,7 +36,9 @@ def _pct(value) -> str:
 def _level(value) -> str:
     if value is None:
         return "–"
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+    if float(value).is_integer():
+        return str(int(value))
+    return number_format(value, decimal_pos=1)  # 3,5 in Dutch
 
 
 def _balans(out: list[str], findings: Findings) -> None:
@@ -98,9 +105,8 @@ def _items(out: list[str], items: list[dict], empty: str) -> None:
         return
     for item in items:
         where = f" ({md(item['where'])})" if item["where"] else ""
-        out.append(
-            f"- **{md(item['partij'].name)}**: {md(item['b'].tekst)} [{item['b'].gewicht}]{where}"
-        )
+        b = item["b"]
+        out.append(f"- **{md(item['partij'].name)}**: {md(b.tekst)} ({bijdrage_about(b)}){where}")
     out.append("")
 
 
@@ -159,9 +165,9 @@ def _kaart(out: list[str], t: insight.TafelView) -> None:
             urgentie = f" ({_('urgency')} {p.urgentie}/5)" if p.urgentie else ""
             out.append(f"- {_('Perspectief')}{urgentie}: {md(p.tekst)}")
         for b in block.halen:
-            out.append(f"- {_('Haal')}: {md(b.tekst)} [{b.gewicht}]")
+            out.append(f"- {_('Haal')}: {md(b.tekst)} ({bijdrage_about(b)})")
         for b in block.brengen:
-            out.append(f"- {_('Breng')}: {md(b.tekst)} [{b.gewicht}]")
+            out.append(f"- {_('Breng')}: {md(b.tekst)} ({bijdrage_about(b)})")
         out.append("")
     if t.koppelingen:
         out.append(f"**{_('Koppelingen: here we need each other')}**\n")
@@ -193,7 +199,8 @@ def render(summary: Summary) -> bytes:
         out.append(f"# {_('Summary of %(title)s') % {'title': md(summary.opgave.title)}}\n")
     out.append(
         f"{_('Team')}: {md(summary.opgave.team)}  \n"
-        + _("Made on %(moment)s") % {"moment": date_format(summary.generated_at, "DATETIME_FORMAT")}
+        + _("Made on %(moment)s")
+        % {"moment": date_format(timezone.localtime(summary.generated_at), "DATETIME_FORMAT")}
         + "\n"
     )
     if summary.complete:
@@ -242,7 +249,7 @@ def render(summary: Summary) -> bytes:
             )
             _balans(out, view.findings)
         else:
-            out.append(f"## {_('The kaarten')}\n")
+            out.append("## " + _("The kaarten") + "\n")
         for t in view.tafels:
             _kaart(out, t)
     return ("\n".join(out).rstrip() + "\n").encode("utf-8")

@@ -1,11 +1,14 @@
-"""The tables of an export (partijen, perspectieven, halen, brengen, koppelingen,
-vervolgstappen, balans): shared by the XLSX and the CSV format."""
+"""The tables of an export (partijen, perspectieven, bijdragen, koppelingen, vervolgstappen
+and their partijen, balans), and what the export is (`about`): shared by the XLSX and the CSV
+format. Values keep their type (numbers, dates); each format writes them as its reader
+expects."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sessions import analysis
@@ -15,11 +18,12 @@ from sessions.models import Bijdrage, Partij
 TABLE_KEYS = (
     "partijen",
     "perspectieven",
-    "halen",
-    "brengen",
+    "bijdragen",
     "koppelingen",
     "vervolgstappen",
+    "vervolgstap_partijen",
     "balans",
+    "balans_per_sessie",  # an opgave's export only
 )
 
 
@@ -30,6 +34,29 @@ class Table:
     rows: list[list[Any]] = field(default_factory=list)
     percent_columns: tuple[int, ...] = ()
     widths: tuple[int, ...] = ()
+
+
+def about(summary: Summary) -> list[tuple[str, Any]]:
+    """What the export is: of what, when, by whom, with or without the confidential items."""
+    rows: list[tuple[str, Any]] = [(_("Opgave"), summary.opgave.title)]
+    if summary.sessie is not None:
+        rows.append((_("Sessie"), summary.sessie.title))
+    rows += [
+        (_("Team"), summary.opgave.team),
+        # Local time, as the pages show it; a spreadsheet's dates have no time zone.
+        (_("Exported at"), timezone.localtime(summary.generated_at).replace(tzinfo=None)),
+        (_("Exported by"), summary.exported_by),
+        (
+            _("Contents"),
+            _(
+                "With confidential items and perspectieven not yet revealed: for "
+                "facilitators only. Share with care."
+            )
+            if summary.complete
+            else _("Without confidential items and perspectieven not yet revealed."),
+        ),
+    ]
+    return rows
 
 
 def _flags(flags: tuple[str, ...]) -> str:
@@ -107,59 +134,39 @@ def build(summary: Summary) -> list[Table]:
         answered_by.setdefault(haal.id, []).append(partijen[breng.partij_id].name)
         answers.setdefault(breng.id, []).append(partijen[haal.partij_id].name)
 
-    t_halen = Table(
-        "halen",
+    # Halen and brengen in one table, their kind a column: one table to filter and pivot.
+    soort = {analysis.HAAL: _("haal"), analysis.BRENG: _("breng")}
+    t_bijdragen = Table(
+        "bijdragen",
         [
             _("Sessie"),
             _("Tafel"),
             _("Partij"),
-            _("Haal"),
-            _("Weight"),
-            _("Answered by"),
-            *secret,
-        ],
-        widths=(24, 12, 28, 60, 8, 30, 12),
-    )
-    t_brengen = Table(
-        "brengen",
-        [
-            _("Sessie"),
-            _("Tafel"),
-            _("Partij"),
-            _("Breng"),
+            _("Haal or breng"),
+            _("Text"),
             _("Weight"),
             _("Kind"),
             _("Commitment"),
-            _("Answers the haal of"),
+            _("Koppeling with"),
             *secret,
         ],
-        widths=(24, 12, 28, 60, 8, 20, 12, 30, 12),
+        widths=(24, 12, 28, 15, 60, 9, 20, 14, 30, 14),
     )
     for b in summary.bijdragen:
-        if b.soort == analysis.HAAL:
-            t_halen.rows.append(
-                [
-                    *where(b.tafel_id),
-                    partijen[b.partij_id].name,
-                    b.tekst,
-                    b.gewicht,
-                    ", ".join(answered_by.get(b.id, [])),
-                    *marked(b.vertrouwelijk),
-                ]
-            )
-        else:
-            t_brengen.rows.append(
-                [
-                    *where(b.tafel_id),
-                    partijen[b.partij_id].name,
-                    b.tekst,
-                    b.gewicht,
-                    breng_soort.get(b.breng_soort, b.breng_soort),
-                    toezegging.get(b.toezegging, b.toezegging),
-                    ", ".join(answers.get(b.id, [])),
-                    *marked(b.vertrouwelijk),
-                ]
-            )
+        is_breng = b.soort == analysis.BRENG
+        t_bijdragen.rows.append(
+            [
+                *where(b.tafel_id),
+                partijen[b.partij_id].name,
+                soort[b.soort],
+                b.tekst,
+                b.gewicht,
+                breng_soort.get(b.breng_soort, b.breng_soort) if is_breng else "",
+                toezegging.get(b.toezegging, b.toezegging) if is_breng else "",
+                ", ".join((answers if is_breng else answered_by).get(b.id, [])),
+                *marked(b.vertrouwelijk),
+            ]
+        )
 
     t_koppelingen = Table(
         "koppelingen",
@@ -190,6 +197,13 @@ def build(summary: Summary) -> list[Table]:
         [_("Sessie"), _("Tafel"), _("Vervolgstap"), _("Owner"), _("Partijen"), _("Date")],
         widths=(24, 12, 50, 28, 50, 12),
     )
+    # One row per partij of a vervolgstap as well: the cell of names reads well, this counts.
+    t_betrokken = Table(
+        "vervolgstap_partijen",
+        [_("Sessie"), _("Tafel"), _("Vervolgstap"), _("Partij"), _("Role")],
+        widths=(24, 12, 50, 28, 14),
+    )
+    owner, involved = _("owner"), _("involved")
     for v in summary.vervolgstappen:
         t_vervolgstappen.rows.append(
             [
@@ -197,54 +211,69 @@ def build(summary: Summary) -> list[Table]:
                 v.title,
                 partijen[v.eigenaar_id].name,
                 ", ".join(partijen[pk].name for pk in v.partij_ids),
-                v.datum.isoformat() if v.datum else "",
+                v.datum or "",
             ]
         )
+        t_betrokken.rows.append([*where(v.tafel_id), v.title, partijen[v.eigenaar_id].name, owner])
+        t_betrokken.rows.extend(
+            [*where(v.tafel_id), v.title, partijen[pk].name, involved]
+            for pk in v.partij_ids
+            if pk != v.eigenaar_id
+        )
 
+    balans_headers = [
+        _("Partij"),
+        _("Brengen (weighted)"),
+        _("Halen (weighted)"),
+        _("Number of brengen"),
+        _("Number of halen"),
+        _("Share of all brengen"),
+        _("Share of all halen"),
+        _("Signals"),
+    ]
+
+    def balans_rows(findings: Findings, before: list[str]) -> list[list[Any]]:
+        return [
+            [
+                *before,
+                row.name,
+                row.breng,
+                row.haal,
+                row.breng_count,
+                row.haal_count,
+                float(row.breng_share),
+                float(row.haal_share),
+                _flags(row.flags),
+            ]
+            for row in findings.balans.rows
+        ]
+
+    # The scope's own balance, and in an opgave's export each sessie's in a table of its own:
+    # never totals and parts in one table, where a sum or pivot would count twice.
     t_balans = Table(
         "balans",
-        [
-            _("Sessie"),
-            _("Partij"),
-            _("Brengen (weighted)"),
-            _("Halen (weighted)"),
-            _("Number of brengen"),
-            _("Number of halen"),
-            _("Share of all brengen"),
-            _("Share of all halen"),
-            _("Signals"),
-        ],
-        percent_columns=(6, 7),
-        widths=(24, 28, 12, 12, 12, 12, 12, 12, 40),
+        balans_headers,
+        rows=balans_rows(found, []),
+        percent_columns=(5, 6),
+        widths=(28, 12, 12, 12, 12, 12, 12, 40),
     )
-
-    def balans_rows(label: str, findings: Findings) -> None:
-        for row in findings.balans.rows:
-            t_balans.rows.append(
-                [
-                    label,
-                    row.name,
-                    row.breng,
-                    row.haal,
-                    row.breng_count,
-                    row.haal_count,
-                    float(row.breng_share),
-                    float(row.haal_share),
-                    _flags(row.flags),
-                ]
-            )
-
-    if summary.scope == "opgave":
-        balans_rows(_("All sessies"), found)
-    for sessie in summary.sessies:
-        balans_rows(sessie.title, summary.per_sessie[sessie.id])
-
-    return [
+    result = [
         t_partijen,
         t_perspectieven,
-        t_halen,
-        t_brengen,
+        t_bijdragen,
         t_koppelingen,
         t_vervolgstappen,
+        t_betrokken,
         t_balans,
     ]
+    if summary.scope == "opgave":
+        t_per_sessie = Table(
+            "balans_per_sessie",
+            [_("Sessie"), *balans_headers],
+            percent_columns=(6, 7),
+            widths=(24, 28, 12, 12, 12, 12, 12, 12, 40),
+        )
+        for sessie in summary.sessies:
+            t_per_sessie.rows += balans_rows(summary.per_sessie[sessie.id], [sessie.title])
+        result.append(t_per_sessie)
+    return result

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext_lazy, pgettext_lazy
+import functools
+
+from django.utils.translation import get_language, gettext, gettext_lazy, pgettext_lazy
 
 from sessions import analysis
 
@@ -23,3 +25,26 @@ VELD_LABELS = {
     "ambitie": pgettext_lazy("opgave text", "Ambitie"),
     "verbindende_vraag": pgettext_lazy("opgave text", "Verbindende vraag"),
 }
+
+
+@functools.cache
+def _breng_labels(language: str | None) -> tuple[dict[str, str], dict[str, str]]:
+    """A breng's kinds and commitments by value, translated once per language (an export
+    lists thousands)."""
+    from sessions.models import Bijdrage
+
+    return (
+        {k: str(v) for k, v in Bijdrage.BrengSoort.choices},
+        {k: str(v) for k, v in Bijdrage.Toezegging.choices},
+    )
+
+
+def bijdrage_about(b) -> str:
+    """What the kaart says under a bijdrage, in words: a breng's kind and commitment, then its
+    weight ("mensen en tijd · toegezegd · gewicht 3"; a haal: "gewicht 2")."""
+    weight = gettext("weight %(w)s") % {"w": b.gewicht}
+    if b.soort != analysis.BRENG:
+        return weight
+    kinds, commitments = _breng_labels(get_language())
+    labels = [kinds.get(b.breng_soort, ""), commitments.get(b.toezegging, "")]
+    return " · ".join([label for label in labels if label] + [weight])

@@ -217,6 +217,7 @@ class Summary:
     per_sessie: dict[int, Findings]
     history: dict[str, list[analysis.VersionChange]]
     threshold: float = analysis.DEFAULT_THRESHOLD
+    exported_by: str = ""  # who asked for the export, named in it
 
     # Lookups
 

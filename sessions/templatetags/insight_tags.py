@@ -8,8 +8,15 @@ from django import template
 from django.utils.formats import number_format
 
 from sessions.insight import FLAG_LABELS, REASON_LABELS, VELD_LABELS
+from sessions.insight.labels import bijdrage_about
 
 register = template.Library()
+
+
+@register.filter
+def about(bijdrage) -> str:
+    """A bijdrage's kind, commitment and weight in words (insight.labels.bijdrage_about)."""
+    return bijdrage_about(bijdrage)
 
 
 @register.filter

@@ -66,7 +66,8 @@ def sessie_summary(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "sessions/insight/sessie.html", context)
 
 
-def _download(summary: insight.Summary, fmt: str) -> HttpResponse:
+def _download(request: HttpRequest, summary: insight.Summary, fmt: str) -> HttpResponse:
+    summary.exported_by = request.user.get_full_name() or request.user.get_username()
     export = exports.render(summary, fmt)
     response = HttpResponse(export.content, content_type=export.content_type)
     response["Content-Disposition"] = content_disposition_header(True, export.filename)
@@ -86,7 +87,7 @@ def opgave_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         raise Http404
     opgave, allowed = opgave_or_404(request, pk)
     summary = insight.summary_for_opgave(opgave.pk, complete=_complete(request, allowed))
-    return _download(summary, fmt)
+    return _download(request, summary, fmt)
 
 
 @require_safe
@@ -96,7 +97,7 @@ def sessie_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         raise Http404
     sessie, allowed = sessie_or_404(request, pk)
     summary = insight.summary_for_sessie(sessie.pk, complete=_complete(request, allowed))
-    return _download(summary, fmt)
+    return _download(request, summary, fmt)
 
 
 @require_http_methods(["GET", "POST"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from django.core.management import call_command
+from django.utils import translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -66,7 +67,7 @@ def test_the_demo_summary_shows_the_missing_partijen_and_the_balance_of_the_five
 
     workbook = load_workbook(io.BytesIO(exports.render(summary, "xlsx").content))
     rows = list(workbook["balans"].iter_rows(min_row=2, values_only=True))
-    assert [(r[1], r[2], r[3]) for r in rows if r[0] == "All sessies"] == [
+    assert [(r[0], r[1], r[2]) for r in rows] == [
         ("Belastingdienst", 2, 1),
         ("Expertisecentrum Ondermijning", 2, 1),
         ("Gemeente", 5, 2),
@@ -75,3 +76,28 @@ def test_the_demo_summary_shows_the_missing_partijen_and_the_balance_of_the_five
     ]
     partijen = {r[0]: r[5] for r in workbook["partijen"].iter_rows(min_row=2, values_only=True)}
     assert partijen["Openbaar Ministerie"] == "noted as missing: gebiedsofficier"
+
+
+def test_a_complete_pdf_says_it_is_confidential_on_every_page(story):
+    complete = PdfReader(
+        io.BytesIO(
+            exports.render(
+                insight.summary_for_opgave(story.opgave.pk, complete=True), "pdf"
+            ).content
+        )
+    )
+    shared = exports.render(
+        insight.summary_for_opgave(story.opgave.pk, complete=False), "pdf"
+    ).content
+    assert len(complete.pages) > 1
+    for page in complete.pages:
+        assert "Confidential: with confidential items" in " ".join(page.extract_text().split())
+    assert "Confidential:" not in pdf_text(shared)
+
+
+def test_the_pdf_says_what_kind_of_breng_whether_it_is_promised_and_its_weight_in_words(story):
+    summary = insight.summary_for_sessie(story.sessie_1.pk, complete=False)
+    with translation.override("nl"):
+        text = " ".join(pdf_text(exports.render(summary, "pdf").content).split())
+    assert "toegezegd" in text or "mogelijk" in text
+    assert "gewicht 3" in text
