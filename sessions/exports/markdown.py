@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from sessions import insight
 from sessions.insight import FLAG_LABELS, REASON_LABELS, VELD_LABELS, Findings, Summary
 from sessions.insight.labels import bijdrage_about
+from sessions.insight.samenvatting import samenvatting_of
 from sessions.templatetags.insight_tags import whole_percent
 
 # Note: makemessages (xgettext) does not read _() inside an f-string; a string used only there
@@ -39,6 +40,33 @@ def _level(value) -> str:
     if float(value).is_integer():
         return str(int(value))
     return number_format(value, decimal_pos=1)  # 3,5 in Dutch
+
+
+def _samenvatting(out: list[str], summary: Summary) -> None:
+    s = samenvatting_of(summary)
+    out.append("## " + _("Executive summary") + "\n")
+    if s.kernboodschap and s.kernboodschap.tekst:
+        out.extend("> " + md(line) for line in s.kernboodschap.tekst.splitlines() if line.strip())
+        out.append("")
+    none = "–"
+    out.append(f"- **{_('At the table')}**: " + (", ".join(md(n) for n in s.present) or none))
+    out.append(f"- **{_('Missing')}**: " + (", ".join(md(n) for n in s.missing) or none))
+    toezeggingen = "; ".join(
+        f"{md(partij)}: "
+        + ", ".join(md(t.tekst) + (f" ({md(t.soort)})" if t.soort else "") for t in items)
+        for partij, items in s.toezeggingen
+    )
+    out.append(f"- **{_('Commitments')}**: " + (toezeggingen or none))
+    out.append(f"- **{_('Balance')}**: {md(s.balance)}")
+    stappen = "; ".join(
+        f"{md(stap.title)} ("
+        + _("owner %(owner)s") % {"owner": md(stap.eigenaar)}
+        + (f", {date_format(stap.datum, 'DATE_FORMAT')}" if stap.datum else "")
+        + ")"
+        for stap in s.vervolgstappen
+    )
+    out.append(f"- **{_('Vervolgstappen')}**: " + (stappen or none))
+    out.append("")
 
 
 def _balans(out: list[str], findings: Findings) -> None:
@@ -212,6 +240,7 @@ def render(summary: Summary) -> bytes:
             )
             + "\n"
         )
+    _samenvatting(out, summary)
     out.append(f"## {_('The opgave')}\n")
     for item in summary.text_items:
         out.append(f"- **{item['label']}**: {md(item['tekst']) or _('not yet formulated')}")

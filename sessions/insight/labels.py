@@ -27,6 +27,11 @@ VELD_LABELS = {
 }
 
 
+def breng_labels() -> tuple[dict[str, str], dict[str, str]]:
+    """A breng's kinds and commitments by value, in the active language."""
+    return _breng_labels(get_language())
+
+
 @functools.cache
 def _breng_labels(language: str | None) -> tuple[dict[str, str], dict[str, str]]:
     """A breng's kinds and commitments by value, translated once per language (an export
@@ -45,6 +50,6 @@ def bijdrage_about(b) -> str:
     weight = gettext("weight %(w)s") % {"w": b.gewicht}
     if b.soort != analysis.BRENG:
         return weight
-    kinds, commitments = _breng_labels(get_language())
+    kinds, commitments = breng_labels()
     labels = [kinds.get(b.breng_soort, ""), commitments.get(b.toezegging, "")]
     return " · ".join([label for label in labels if label] + [weight])

@@ -21,10 +21,18 @@ from sessions.analysis import (
     VersieInfo,
     VervolgstapInfo,
 )
-from sessions.insight.summary import OpgaveInfo, SessieInfo, Summary, TafelInfo, find
+from sessions.insight.summary import (
+    KernboodschapInfo,
+    OpgaveInfo,
+    SessieInfo,
+    Summary,
+    TafelInfo,
+    find,
+)
 from sessions.models import (
     Bijdrage,
     Deelnemer,
+    Kernboodschap,
     Koppeling,
     Opgave,
     OpgaveVersie,
@@ -249,6 +257,12 @@ def _summary(
         seated=seated_all,
         threshold=threshold,
     )
+    kern = (
+        Kernboodschap.objects.filter(opgave=opgave, sessie_id=sessie_id)
+        .order_by("-nummer")
+        .values_list("tekst", "nummer", "author_name", "created_at")
+        .first()
+    )
     return Summary(
         scope=scope,
         complete=complete,
@@ -266,6 +280,7 @@ def _summary(
         per_sessie=per_sessie,
         history=analysis.formulation_history(rows.versies),
         threshold=threshold,
+        kernboodschap=KernboodschapInfo(*kern) if kern else None,
     )
 
 

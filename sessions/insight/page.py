@@ -5,6 +5,7 @@ from __future__ import annotations
 from sessions.analysis import (
     BijdrageInfo,
 )
+from sessions.insight.samenvatting import samenvatting_of
 from sessions.insight.summary import Summary
 
 # Long lists on the opgave summary are cut here; the exports always hold everything.
@@ -70,6 +71,7 @@ def page_context(summary: Summary) -> dict:
         "list_limit": LIST_LIMIT,
         "needs": described(summary, summary.findings.needs, limit),
         "offers": described(summary, summary.findings.offers, limit),
+        "samenvatting": samenvatting_of(summary),
     }
     views = summary.sessie_views()
     if summary.scope == "sessie":

@@ -27,6 +27,16 @@ from sessions.models import (
 
 
 @dataclass(frozen=True)
+class KernboodschapInfo:
+    """The current version of the kernboodschap of the summary's opgave or sessie."""
+
+    tekst: str
+    nummer: int
+    author_name: str
+    created_at: datetime.datetime
+
+
+@dataclass(frozen=True)
 class OpgaveInfo:
     id: int
     title: str
@@ -218,6 +228,7 @@ class Summary:
     history: dict[str, list[analysis.VersionChange]]
     threshold: float = analysis.DEFAULT_THRESHOLD
     exported_by: str = ""  # who asked for the export, named in it
+    kernboodschap: KernboodschapInfo | None = None
 
     # Lookups
 

@@ -15,6 +15,7 @@ from sessions.models.kaart import (
     Vervolgstap,
 )
 from sessions.models.opgaven import (
+    Kernboodschap,
     Opgave,
     OpgaveVersie,
     Partij,
@@ -38,6 +39,7 @@ __all__ = [
     "Deelnemer",
     "GEWICHTEN",
     "KaartEvent",
+    "Kernboodschap",
     "Koppeling",
     "Membership",
     "Opgave",

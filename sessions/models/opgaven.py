@@ -72,6 +72,51 @@ class OpgaveVersie(models.Model):
         return f"{self.opgave} – {self.get_veld_display()} v{self.nummer}"
 
 
+class Kernboodschap(models.Model):
+    """One version of the kernboodschap a facilitator writes for the bestuurlijke samenvatting:
+    of the opgave (sessie empty) or of one of its sessies. The highest nummer is the current
+    one; the versions are kept, as the opgave's texts are."""
+
+    opgave = models.ForeignKey(Opgave, on_delete=models.CASCADE, related_name="kernboodschappen")
+    sessie = models.ForeignKey(
+        "Sessie",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="kernboodschappen",
+    )
+    nummer = models.PositiveIntegerField(_("version"))
+    tekst = models.TextField(_("text"), blank=True)
+    author_name = models.CharField(_("author"), max_length=200, blank=True)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["opgave", "sessie", "nummer"]
+        verbose_name = _("kernboodschap")
+        verbose_name_plural = _("kernboodschappen")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opgave", "nummer"],
+                condition=Q(sessie__isnull=True),
+                name="kernboodschap_opgave_unique_number",
+            ),
+            models.UniqueConstraint(
+                fields=["sessie", "nummer"],
+                condition=Q(sessie__isnull=False),
+                name="kernboodschap_sessie_unique_number",
+            ),
+            models.CheckConstraint(
+                condition=Q(nummer__gte=1), name="kernboodschap_nummer_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opgave} – {self.sessie or ''} v{self.nummer}"
+
+
 class Partij(models.Model):
     """An organisation involved in the opgave."""
 

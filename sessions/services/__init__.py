@@ -40,6 +40,7 @@ from sessions.services.koppelingen import (
     koppeling_delete,
 )
 from sessions.services.opgaven import (
+    kernboodschap_set,
     opgave_create,
     opgave_text_set,
     opgave_update,
@@ -95,6 +96,7 @@ __all__ = [
     "StaleEdit",
     "opgave_create",
     "opgave_text_set",
+    "kernboodschap_set",
     "partij_add",
     "opgave_update",
     "partij_update",

@@ -1,4 +1,5 @@
-"""The opgave, its versioned texts and its partijen."""
+"""The opgave, its versioned texts, its partijen, and the kernboodschap of the bestuurlijke
+samenvatting."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from sessions import broadcast
 from sessions.models import (
+    Kernboodschap,
     Opgave,
     OpgaveVersie,
     Partij,
@@ -40,6 +42,17 @@ def opgave_create(
     return opgave
 
 
+def _latest(versions, expected_version: int | None):
+    """The newest of `versions` (None: none yet); refused when the editor saw another."""
+    previous = versions.order_by("-nummer").first()
+    latest = previous.nummer if previous else 0
+    if expected_version is not None and expected_version != latest:
+        raise StaleEdit(
+            current_version=latest, current={"text": previous.tekst if previous else ""}
+        )
+    return previous
+
+
 def opgave_text_set(
     *,
     opgave: Opgave,
@@ -55,12 +68,8 @@ def opgave_text_set(
     tekst = _clean_text(tekst, field=veld, required=False)
     with transaction.atomic():
         Opgave.objects.select_for_update().filter(pk=opgave.pk).first()
-        previous = opgave.versies.filter(veld=veld).order_by("-nummer").first()
+        previous = _latest(opgave.versies.filter(veld=veld), expected_version)
         latest = previous.nummer if previous else 0
-        if expected_version is not None and expected_version != latest:
-            raise StaleEdit(
-                current_version=latest, current={"text": previous.tekst if previous else ""}
-            )
         return OpgaveVersie.objects.create(
             opgave=opgave,
             veld=veld,
@@ -70,6 +79,37 @@ def opgave_text_set(
             author_name=actor.name,
             author_user=actor.user,
             author_deelnemer=actor.deelnemer,
+        )
+
+
+def kernboodschap_set(
+    *,
+    opgave: Opgave,
+    tekst: str,
+    sessie: Sessie | None = None,
+    expected_version: int | None = None,
+    actor: Actor = SYSTEM,
+) -> Kernboodschap:
+    """Write a new version of the kernboodschap of the opgave (no sessie) or of one of its
+    sessies; refuse an edit of an older version, as the opgave's texts do."""
+    if sessie is not None and sessie.opgave_id != opgave.pk:
+        raise ValidationError({"sessie": _("This sessie belongs to another opgave.")})
+    tekst = _clean_text(tekst, field="tekst", required=False)
+    with transaction.atomic():
+        Opgave.objects.select_for_update().filter(pk=opgave.pk).first()
+        previous = _latest(
+            Kernboodschap.objects.filter(opgave=opgave, sessie=sessie), expected_version
+        )
+        latest = previous.nummer if previous else 0
+        if previous is not None and previous.tekst == tekst:
+            return previous  # nothing changed: no new version
+        return Kernboodschap.objects.create(
+            opgave=opgave,
+            sessie=sessie,
+            nummer=latest + 1,
+            tekst=tekst,
+            author_name=actor.name,
+            author_user=actor.user,
         )
 
 

@@ -7,6 +7,7 @@ else gets a 404, as for an opgave that does not exist.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -45,6 +46,7 @@ def opgave_summary(request: HttpRequest, pk: int) -> HttpResponse:
     summary = insight.summary_for_opgave(opgave.pk, complete=access.sees_everything(allowed))
     context = {
         **insight.page_context(summary),
+        **_kernboodschap_form(allowed, "insight:opgave_kernboodschap", opgave.pk),
         "access": allowed,
         "opgave_obj": opgave,
         "downloads": _downloads("insight:opgave_export", opgave.pk),
@@ -59,11 +61,63 @@ def sessie_summary(request: HttpRequest, pk: int) -> HttpResponse:
     summary = insight.summary_for_sessie(sessie.pk, complete=access.sees_everything(allowed))
     context = {
         **insight.page_context(summary),
+        **_kernboodschap_form(allowed, "insight:sessie_kernboodschap", sessie.pk),
         "access": allowed,
         "sessie_obj": sessie,
         "downloads": _downloads("insight:sessie_export", sessie.pk),
     }
     return render(request, "sessions/insight/sessie.html", context)
+
+
+def _kernboodschap_form(allowed: access.Access, name: str, pk: int) -> dict:
+    """Only facilitators write the kernboodschap; coordinators read it."""
+    if not access.sees_everything(allowed):
+        return {}
+    return {"kernboodschap_url": reverse(name, args=[pk]), "max_text": settings.HB_MAX_TEXT_LENGTH}
+
+
+def _set_kernboodschap(request: HttpRequest, allowed, *, opgave, sessie, back: str):
+    if not access.sees_everything(allowed):
+        raise PermissionDenied
+    version = request.POST.get("version", "")
+    try:
+        services.kernboodschap_set(
+            opgave=opgave,
+            sessie=sessie,
+            tekst=request.POST.get("tekst", ""),
+            expected_version=int(version) if version.isdigit() else None,
+            actor=services.Actor(user=request.user),
+        )
+    except services.StaleEdit:
+        messages.error(
+            request,
+            _(
+                "Someone else changed the key message in the meantime; theirs is shown now. "
+                "Yours was not saved: “%(tekst)s”"
+            )
+            % {"tekst": request.POST.get("tekst", "")[:2000]},
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The key message is saved."))
+    return redirect(back + "#samenvatting-heading")
+
+
+@require_http_methods(["POST"])
+@login_required
+def opgave_kernboodschap(request: HttpRequest, pk: int) -> HttpResponse:
+    opgave, allowed = opgave_or_404(request, pk)
+    back = reverse("insight:opgave", args=[opgave.pk])
+    return _set_kernboodschap(request, allowed, opgave=opgave, sessie=None, back=back)
+
+
+@require_http_methods(["POST"])
+@login_required
+def sessie_kernboodschap(request: HttpRequest, pk: int) -> HttpResponse:
+    sessie, allowed = sessie_or_404(request, pk)
+    back = reverse("insight:sessie", args=[sessie.pk])
+    return _set_kernboodschap(request, allowed, opgave=sessie.opgave, sessie=sessie, back=back)
 
 
 def _download(request: HttpRequest, summary: insight.Summary, fmt: str) -> HttpResponse:

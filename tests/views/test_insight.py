@@ -271,3 +271,35 @@ def test_an_import_with_text_that_cannot_be_stored_is_a_form_error(client, story
     assert import_errors(client, story, content) == [
         "This file contains characters that cannot be stored (a lone surrogate or a NUL)."
     ]
+
+
+def test_a_facilitator_writes_the_key_message_and_a_coordinator_reads_it(
+    client, story, facilitator, coordinator
+):
+    url = reverse("insight:sessie_kernboodschap", args=[story.sessie_1.pk])
+    summary_url = reverse("insight:sessie", args=[story.sessie_1.pk])
+    client.force_login(facilitator)
+    form = page(client, summary_url).find("form", action=url)
+    assert form is not None and form.find("textarea", attrs={"name": "tekst"})
+    response = client.post(url, {"tekst": "Samen verder met de wijkschouw.", "version": "0"})
+    assert response.status_code == 302 and response["Location"].startswith(summary_url)
+    shown = page(client, summary_url).select_one(".samenvatting").get_text(" ", strip=True)
+    assert "Samen verder met de wijkschouw." in shown and "version 1" in shown
+    # An edit made against the version before is refused, and the writer's text is given back.
+    client.post(url, {"tekst": "Nieuwer", "version": "1"})
+    client.post(url, {"tekst": "Ouder", "version": "1"})
+    messages = page(client, summary_url).select_one(".messages").get_text(" ", strip=True)
+    assert "Ouder" in messages and "Someone else changed the key message" in messages
+
+    client.force_login(coordinator)
+    soup = page(client, summary_url)
+    assert "Nieuwer" in soup.select_one(".kernboodschap").get_text()
+    assert soup.find("form", action=url) is None
+    assert client.post(url, {"tekst": "Van de coördinator", "version": "2"}).status_code == 403
+
+
+def test_outsiders_cannot_write_a_key_message(client, story, outsider):
+    client.force_login(outsider)
+    url = reverse("insight:opgave_kernboodschap", args=[story.opgave.pk])
+    assert client.post(url, {"tekst": "x", "version": "0"}).status_code == 404
+    assert client.get(url).status_code in (404, 405)
