@@ -21,6 +21,7 @@ from sessions.analysis.history import (
     VersionChange,
     formulation_history,
     history_by_sessie,
+    joined,
     word_diff,
 )
 from sessions.analysis.inputs import (
@@ -99,5 +100,6 @@ __all__ = [
     "needs",
     "offers",
     "urgency",
+    "joined",
     "word_diff",
 ]

@@ -14,6 +14,16 @@ from sessions.analysis.inputs import VELDEN, VersieInfo
 class DiffPart:
     op: str  # "equal", "insert" or "delete"
     text: str
+    # Whether a space stands before this part (none before punctuation that follows a word).
+    space: bool = True
+
+
+def joined(parts: Iterable[DiffPart]) -> str:
+    """The parts as one text, spaced as written."""
+    text = ""
+    for part in parts:
+        text += (" " if text and part.space else "") + part.text
+    return text
 
 
 @dataclass(frozen=True)
@@ -26,29 +36,41 @@ class VersionChange:
 
     @property
     def words_added(self) -> int:
-        return sum(len(part.text.split()) for part in self.diff if part.op == "insert")
+        return sum(len(_WORD.findall(p.text)) for p in self.diff if p.op == "insert")
 
     @property
     def words_removed(self) -> int:
-        return sum(len(part.text.split()) for part in self.diff if part.op == "delete")
+        return sum(len(_WORD.findall(p.text)) for p in self.diff if p.op == "delete")
 
 
-_WORD = re.compile(r"\S+")
+# Words and punctuation are tokens of their own: "veiligheid" -> "veiligheid, leefbaarheid"
+# adds ", leefbaarheid" (one word), not a changed word "veiligheid,".
+_TOKEN = re.compile(r"\w+|[^\w\s]+")
+_WORD = re.compile(r"\w+")
+
+
+def _tokens(text: str) -> list[tuple[bool, str]]:
+    """(space before, token) of each token; the first counts as spaced, so that a word that
+    starts one version and not the other is still the same word."""
+    text = text.strip()
+    return [
+        (m.start() == 0 or text[m.start() - 1].isspace(), m.group()) for m in _TOKEN.finditer(text)
+    ]
 
 
 def word_diff(old: str, new: str) -> list[DiffPart]:
-    """The difference between two texts, word by word (whitespace is not a change)."""
-    a, b = _WORD.findall(old or ""), _WORD.findall(new or "")
+    """The difference between two texts, word by word (how much whitespace is not a change)."""
+    a, b = _tokens(old or ""), _tokens(new or "")
     parts: list[DiffPart] = []
 
-    def add(op: str, words: Sequence[str]) -> None:
-        if not words:
+    def add(op: str, tokens: Sequence[tuple[bool, str]]) -> None:
+        if not tokens:
             return
-        text = " ".join(words)
+        part = DiffPart(op, joined(DiffPart(op, t, spaced) for spaced, t in tokens), tokens[0][0])
         if parts and parts[-1].op == op:
-            parts[-1] = DiffPart(op, parts[-1].text + " " + text)
+            parts[-1] = DiffPart(op, joined([parts[-1], part]), parts[-1].space)
         else:
-            parts.append(DiffPart(op, text))
+            parts.append(part)
 
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():

@@ -159,7 +159,11 @@ def _urgency(out: list[str], findings: Findings) -> None:
             + " "
             + names
             + " "
-            + _("lie 2 or more from the median.")
+            + ngettext(
+                "lies 2 or more from the median.",
+                "lie 2 or more from the median.",
+                len(u.outliers),
+            )
         )
     out.append("")
     for v in u.values:
@@ -170,15 +174,16 @@ def _urgency(out: list[str], findings: Findings) -> None:
 def _diff(change) -> str:
     if change.previous is None:
         return md(change.versie.tekst) or _("(empty)")
-    parts = []
+    text = ""
     for part in change.diff:
         if part.op == "equal":
-            parts.append(md(part.text))
+            piece = md(part.text)
         elif part.op == "insert":
-            parts.append(f"**{md(part.text)}**")
+            piece = f"**{md(part.text)}**"
         else:
-            parts.append(f"~~{md(part.text)}~~")
-    return " ".join(parts)
+            piece = f"~~{md(part.text)}~~"
+        text += (" " if text and part.space else "") + piece
+    return text
 
 
 def _kaart(out: list[str], t: insight.TafelView) -> None:

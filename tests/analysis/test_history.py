@@ -21,18 +21,36 @@ def test_word_diff_marks_deleted_and_inserted_words():
         ("delete", "Criminaliteit"),
         ("insert", "Ondermijning"),
         ("equal", "op twee terreinen"),
-        ("delete", "aanpakken."),
-        ("insert", "tegengaan."),
+        ("delete", "aanpakken"),
+        ("insert", "tegengaan"),
+        ("equal", "."),
     ]
     assert analysis.word_diff("", "") == []
     assert analysis.word_diff("a  b", "a b") == [analysis.DiffPart("equal", "a b")]
 
 
+def test_punctuation_is_not_glued_to_the_words_around_it():
+    """A word followed by a comma is the same word: only what was added counts."""
+    parts = analysis.word_diff(
+        "Meer veiligheid in de wijk", "Meer veiligheid, leefbaarheid in de wijk"
+    )
+    assert [(p.op, p.text, p.space) for p in parts] == [
+        ("equal", "Meer veiligheid", True),
+        ("insert", ", leefbaarheid", False),
+        ("equal", "in de wijk", True),
+    ]
+    assert analysis.joined(p for p in parts if p.op != "delete") == (
+        "Meer veiligheid, leefbaarheid in de wijk"
+    )
+    change = analysis.VersionChange(VersieInfo("formulering", 2, "", None), tuple(parts))
+    assert (change.words_added, change.words_removed) == (1, 0)
+
+
 @given(st.text(max_size=60), st.text(max_size=60))
 def test_a_diff_rebuilds_both_texts(old, new):
     parts = analysis.word_diff(old, new)
-    assert " ".join(p.text for p in parts if p.op != "insert") == " ".join(old.split())
-    assert " ".join(p.text for p in parts if p.op != "delete") == " ".join(new.split())
+    assert analysis.joined(p for p in parts if p.op != "insert") == " ".join(old.split())
+    assert analysis.joined(p for p in parts if p.op != "delete") == " ".join(new.split())
 
 
 def test_history_keeps_every_version_with_its_diff_and_groups_it_per_sessie():

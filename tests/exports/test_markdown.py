@@ -52,3 +52,11 @@ def test_markdown_says_what_kind_of_breng_and_whether_it_is_promised(story):
     brengen = [line for line in text.splitlines() if line.startswith("- Breng: ")]
     assert brengen and all("· weight " in line for line in brengen)
     assert any("committed" in line or "possible" in line for line in brengen)
+
+
+def test_one_partij_far_from_the_median_is_written_in_the_singular(story):
+    summary = insight.summary_for_opgave(story.opgave.pk, complete=True)  # urgencies 5, 4, 1
+    with translation.override("nl"):
+        text = exports.render(summary, "md").content.decode()
+    assert "(1) ligt 2 of meer van de mediaan af." in text
+    assert "liggen 2 of meer" not in text

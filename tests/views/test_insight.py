@@ -303,3 +303,19 @@ def test_outsiders_cannot_write_a_key_message(client, story, outsider):
     url = reverse("insight:opgave_kernboodschap", args=[story.opgave.pk])
     assert client.post(url, {"tekst": "x", "version": "0"}).status_code == 404
     assert client.get(url).status_code in (404, 405)
+
+
+def test_the_balance_table_says_against_what_a_share_is_compared(client, story, coordinator):
+    client.force_login(coordinator)
+    soup = page(client, reverse("insight:sessie", args=[story.sessie_1.pk]))
+    table = soup.select_one(".balans-table").get_text(" ", strip=True)
+    assert "the others' average" in table and "× the others " not in table + " "
+
+
+def test_the_facilitators_page_says_why_its_findings_can_differ_from_the_shared_export(
+    client, story, facilitator
+):
+    client.force_login(facilitator)
+    soup = page(client, reverse("insight:sessie", args=[story.sessie_1.pk]))
+    note = soup.select_one(".confidential-note").get_text(" ", strip=True)
+    assert "can differ from what the shareable downloads say" in note
