@@ -286,6 +286,28 @@ def test_axe_finds_no_wcag21_aa_violation(demo, new_context, page_type, language
     )
 
 
+@pytest.mark.parametrize("language", list(LANGUAGES))
+@pytest.mark.parametrize("page_type", ["sessie_summary", "opgave_summary"])
+def test_the_summaries_tables_scroll_by_keyboard_on_a_phone(demo, new_context, page_type, language):
+    """At 390 px the wide tables scroll sideways: each such region takes the keyboard's focus
+    (axe-core's scrollable-region-focusable, with every other WCAG 2.1 A/AA rule)."""
+    prepare(page_type, demo)
+    speak(demo, language)
+    page = new_context(
+        locale=LANGUAGES[language], bypass_csp=True, viewport={"width": 390, "height": 844}
+    ).new_page()
+    open_page(page, page_type, demo)
+    scrolling = page.locator(".table-scroll").evaluate_all(
+        "(all) => all.filter((el) => el.scrollWidth > el.clientWidth).length"
+    )
+    assert scrolling, "no table scrolls sideways at 390 px: the test would check nothing"
+    violations = run_axe(page)
+    assert not violations, (
+        f"axe-core at 390 px: {len(violations)} violation(s) on the {page_type} page "
+        f"({language}):\n{describe(violations)}"
+    )
+
+
 # Phone and desktop --------------------------------------------------------------------------
 
 
