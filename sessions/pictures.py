@@ -45,12 +45,18 @@ TOP = 44
 
 def balans_chart(balans: Balans, *, chart_id: str = "balans") -> dict:
     """Horizontal bars per partij: weighted halen above, weighted brengen below."""
+    from sessions.insight.labels import FLAG_LABELS  # (sessions.insight imports this module)
+
     largest = max([1, *(max(row.haal, row.breng) for row in balans.rows)])
     rows = []
     y = TOP
     for row in balans.rows:
-        name_lines = wrap(row.name, 26, 2)
-        height = max(2 * BAR_HEIGHT + BAR_GAP, (len(name_lines) + len(row.flags)) * LINE) + 18
+        name_lines = wrap(row.name, 22, 2)  # bold 12 px: 22 wide characters fit in 200 px
+        # A warning wraps as a name does: one line of it ran past the chart's left edge.
+        flag_lines = [
+            line for flag in row.flags for line in wrap("⚠ " + str(FLAG_LABELS[flag]), 28, 2)
+        ]
+        height = max(2 * BAR_HEIGHT + BAR_GAP, (len(name_lines) + len(flag_lines)) * LINE) + 18
         haal_w = round(BAR_MAX * row.haal / largest, 1)
         breng_w = round(BAR_MAX * row.breng / largest, 1)
         rows.append(
@@ -60,9 +66,10 @@ def balans_chart(balans: Balans, *, chart_id: str = "balans") -> dict:
                 "name_lines": [
                     {"text": text, "y": y + 13 + i * LINE} for i, text in enumerate(name_lines)
                 ],
-                "flags": [
-                    {"key": flag, "y": y + 13 + (len(name_lines) + i) * LINE}
-                    for i, flag in enumerate(row.flags)
+                "flags": [{"key": flag} for flag in row.flags],
+                "flag_lines": [
+                    {"text": text, "y": y + 13 + (len(name_lines) + i) * LINE}
+                    for i, text in enumerate(flag_lines)
                 ],
                 "haal": row.haal,
                 "breng": row.breng,
