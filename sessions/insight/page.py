@@ -13,10 +13,8 @@ LIST_LIMIT = 100
 
 
 def sessie_matrix(summary: Summary) -> dict:
-    """Per sessie (rows) and partij (columns): at the table, missing or absent, and its balance.
-
-    Sessies grow in number, partijen hardly: rows per sessie keep the table printable.
-    """
+    """Per sessie and partij: at the table, missing or absent, and its balance; `rows` per
+    sessie, and `grid` for the partijen's table, turned to whichever way has fewer columns."""
     involved = set()
     for found in summary.per_sessie.values():
         involved |= found.present_ids | found.missing_ids
@@ -36,7 +34,25 @@ def sessie_matrix(summary: Summary) -> dict:
                 {"partij": partij, "state": state, "balans": found.balans.row_for(partij.id)}
             )
         rows.append({"sessie": sessie, "findings": found, "cells": cells})
-    return {"partijen": partijen, "rows": rows}
+    # The partijen's table: a row per sessie, or, while there are more partijen than sessies
+    # (most opgaven), a row per partij: eight partijen as columns no longer fit a page.
+    by_partij = len(partijen) > len(rows)
+    if by_partij:
+        grid = [
+            {"head": partij.name, "cells": [row["cells"][i] for row in rows]}
+            for i, partij in enumerate(partijen)
+        ]
+        columns = [row["sessie"].title for row in rows]
+    else:
+        grid = [{"head": row["sessie"].title, "cells": row["cells"]} for row in rows]
+        columns = [partij.name for partij in partijen]
+    return {
+        "partijen": partijen,
+        "rows": rows,
+        "grid": grid,
+        "columns": columns,
+        "by_partij": by_partij,
+    }
 
 
 def described(

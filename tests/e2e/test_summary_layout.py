@@ -1,5 +1,6 @@
-"""The balance chart in a real browser: every label, warnings included, stays inside the
-picture, in both languages (a warning once ran past the chart's left edge)."""
+"""The summaries' layout in a real browser: every label of the balance chart, warnings
+included, stays inside the picture (a warning once ran past its left edge), and on a desktop
+no table of the opgave's summary scrolls sideways (eight partijen once did)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from django.utils import translation
 
 from sessions import analysis, pictures
 from sessions.analysis import BijdrageInfo, PartijInfo
+from tests.e2e import test_accessibility as a11y
+from tests.e2e.test_accessibility import LANGUAGES, open_page, prepare, speak
+
+demo = a11y.demo  # the seeded demo opgave, as the accessibility tests have it
 
 # Every text's box against the picture's own (its viewBox), in the picture's units.
 OUTSIDE = """() => {
@@ -43,3 +48,31 @@ def test_every_label_of_the_balance_chart_stays_inside_it(new_context, language)
     page.set_content(f"<!DOCTYPE html><html><body>{svg}</body></html>")
     assert page.locator("svg text").count() > 6
     assert page.evaluate(OUTSIDE) == []
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_on_a_desktop_no_table_of_the_opgave_summary_scrolls_sideways(demo, new_context, language):
+    from sessions import services
+    from sessions.models import Opgave, Partij
+
+    # An eighth partij, noted as missing: eight columns did not fit at 1280 px.
+    services.partij_add(
+        opgave=Opgave.objects.get(pk=demo["opgave"]),
+        name="Woningcorporatie Haaglanden",
+        status=Partij.Status.ONTBREEKT,
+    )
+    prepare("opgave_summary", demo)
+    speak(demo, language)
+    page = new_context(locale=LANGUAGES[language], viewport={"width": 1280, "height": 900})
+    page = page.new_page()
+    open_page(page, "opgave_summary", demo)
+    tables = page.locator(".table-scroll")
+    assert tables.count() >= 2
+    sideways = tables.evaluate_all(
+        "(all) => all.filter((el) => el.scrollWidth > el.clientWidth + 1)"
+        ".map((el) => el.getAttribute('aria-label'))"
+    )
+    assert sideways == []
+    # More partijen than sessies: a row per partij.
+    heads = page.locator(".matrix tbody th").all_inner_texts()
+    assert "Gemeente" in heads and "Politie" in heads
