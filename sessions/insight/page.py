@@ -103,4 +103,8 @@ def page_context(summary: Summary) -> dict:
             for tafel in view.tafels
             for stap in tafel.vervolgstappen
         ]
+        # Which brengen are in use: each koppeling, with the haal it answers.
+        context["koppelingen"] = [
+            (view.sessie, k) for view in views for tafel in view.tafels for k in tafel.koppelingen
+        ]
     return context

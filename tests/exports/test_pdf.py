@@ -101,3 +101,13 @@ def test_the_pdf_says_what_kind_of_breng_whether_it_is_promised_and_its_weight_i
         text = " ".join(pdf_text(exports.render(summary, "pdf").content).split())
     assert "toegezegd" in text or "mogelijk" in text
     assert "gewicht 3" in text
+
+
+def test_the_opgave_pdf_lists_the_koppelingen_with_the_brengen_in_use(story):
+    summary = insight.summary_for_opgave(story.opgave.pk, complete=False)
+    with translation.override("nl"):
+        text = " ".join(pdf_text(exports.render(summary, "pdf").content).split())
+    koppelingen = text.split("Koppelingen: de brengen die gebruikt worden")[1]
+    assert "2 koppelingen" in koppelingen
+    assert "Politie brengt “Extra surveillance”" in koppelingen
+    assert "(mensen en tijd · toegezegd · gewicht 2)" in koppelingen
