@@ -144,7 +144,7 @@ def kaart_map(
     """
     missing = set(missing_ids)
     n = len(partijen)
-    radius = max(230.0, n * (NODE_WIDTH + 40) / (2 * math.pi))
+    radius = max(270.0, n * (NODE_WIDTH + 40) / (2 * math.pi))
     cx = cy = round(radius + NODE_WIDTH / 2 + MARGIN)
     size = 2 * cx
     nodes = {}
@@ -172,8 +172,10 @@ def kaart_map(
         }
     centre_lines = wrap(title, 26, 5)
     centre_w, centre_h = 210, max(56, len(centre_lines) * 17 + 22)
-    # Arrows keep this far from the centre, so they go around the opgave, not through it.
+    # Arrows keep this far from the centre, so they go around the opgave, not through it,
+    # and inside the ring of the partijen' boxes.
     clearance = math.hypot(centre_w / 2, centre_h / 2) + 14
+    inner = radius - NODE_WIDTH / 2 - 8
     spokes = []
     for node in nodes.values():
         dx, dy = _unit(node["cx"] - cx, node["cy"] - cy)
@@ -197,37 +199,54 @@ def kaart_map(
             continue
         sx, sy, tx, ty = source["cx"], source["cy"], target["cx"], target["cy"]
         dx, dy = _unit(tx - sx, ty - sy)
-        distance = math.hypot(tx - sx, ty - sy)
-        # Bend away from the centre: the partijen lie on a circle, so the chord's midpoint
-        # lies on the normal through the centre and the curve's midpoint is half the bend
-        # further out.
+        # Every arrow leaves its partij towards the opgave, passes through the ring between
+        # the opgave and the partijen' boxes, and comes into the other partij from the
+        # opgave's side: a cubic curve whose control points lie on the two partijen' spokes
+        # (pulled `pull` of the way in), pushed `side` to one side where the two are
+        # (nearly) opposite. Bent outwards, an arrow ran over the boxes of the partijen
+        # between its two (and its count read as theirs); straight, it crossed the opgave.
         mid_x, mid_y = (sx + tx) / 2, (sy + ty) / 2
         nx, ny = -dy, dx
-        if nx * (mid_x - cx) + ny * (mid_y - cy) < 0:
-            nx, ny = -nx, -ny
         out = math.hypot(mid_x - cx, mid_y - cy)
-        bend = max(0.18 * distance, 2 * (clearance - out))
+        ox, oy = ((mid_x - cx) / out, (mid_y - cy) / out) if out > 1 else (nx, ny)
+        if nx * ox + ny * oy < 0:
+            nx, ny = -nx, -ny
+        ring = (clearance + inner) / 2
+        # The curve's midpoint is centre + (chord midpoint - centre) * (1 + 3 pull) / 4
+        # + side * 3/4: on the ring.
+        if out * 0.55 >= clearance:
+            pull, side = (4 * ring / out - 1) / 3, 0.0
+        else:  # round the opgave, only just: a wider swing reaches the boxes beside it
+            pull = 0.3
+            side = (clearance + 10 - out * (1 + 3 * pull) / 4) / 0.75
+        c1x, c1y = cx + (sx - cx) * pull + ox * side, cy + (sy - cy) * pull + oy * side
+        c2x, c2y = cx + (tx - cx) * pull + ox * side, cy + (ty - cy) * pull + oy * side
         if (edge.haal_partij_id, edge.breng_partij_id) in pairs:
             # Two arrows between the same partijen run side by side, a few pixels apart.
             shift = 7 if edge.breng_partij_id > edge.haal_partij_id else -7
             sx, sy, tx, ty = sx + nx * shift, sy + ny * shift, tx + nx * shift, ty + ny * shift
-            mid_x, mid_y = mid_x + nx * shift, mid_y + ny * shift
-        mx, my = mid_x + nx * bend, mid_y + ny * bend
-        ux, uy = _unit(mx - sx, my - sy)
+            c1x, c1y, c2x, c2y = (
+                c1x + nx * shift,
+                c1y + ny * shift,
+                c2x + nx * shift,
+                c2y + ny * shift,
+            )
+        ux, uy = _unit(c1x - sx, c1y - sy)
         start = _boundary(NODE_WIDTH / 2, source["half_h"], ux, uy) + 2
-        vx, vy = _unit(mx - tx, my - ty)
+        vx, vy = _unit(c2x - tx, c2y - ty)
         stop = _boundary(NODE_WIDTH / 2, target["half_h"], vx, vy) + 3
         x1, y1 = sx + ux * start, sy + uy * start
         x2, y2 = tx + vx * stop, ty + vy * stop
-        label_x = 0.25 * x1 + 0.5 * mx + 0.25 * x2
-        label_y = 0.25 * y1 + 0.5 * my + 0.25 * y2
+        label_x = (x1 + 3 * c1x + 3 * c2x + x2) / 8
+        label_y = (y1 + 3 * c1y + 3 * c2y + y2) / 8
+        d = f"M{x1:.1f},{y1:.1f} C{c1x:.1f},{c1y:.1f} {c2x:.1f},{c2y:.1f} {x2:.1f},{y2:.1f}"
         arrows.append(
             {
                 "from_name": source["name"],
                 "to_name": target["name"],
                 "count": edge.count,
                 "halen": edge.halen,
-                "d": f"M{x1:.1f},{y1:.1f} Q{mx:.1f},{my:.1f} {x2:.1f},{y2:.1f}",
+                "d": d,
                 "width": min(1.5 + edge.count, 6),
                 "label_x": round(label_x, 1),
                 "label_y": round(label_y, 1),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
 from django.template.loader import render_to_string
 
 from sessions import insight, pictures
+from sessions.analysis import Edge, PartijInfo
 from tests import factories
 from tests.insight.viewers import SVG
 
@@ -81,3 +83,48 @@ def test_wrap_cuts_long_names_with_an_ellipsis():
     ]
     lines = pictures.wrap("a " * 100, 10, 2)
     assert len(lines) == 2 and lines[-1].endswith("…")
+
+
+def _on_curve(d: str, t: float) -> tuple[float, float]:
+    """The point at `t` of a path "M x1,y1 C ax,ay bx,by x2,y2"."""
+    x1, y1, ax, ay, bx, by, x2, y2 = (float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", d))
+    u = 1 - t
+    return (
+        u**3 * x1 + 3 * u * u * t * ax + 3 * u * t * t * bx + t**3 * x2,
+        u**3 * y1 + 3 * u * u * t * ay + 3 * u * t * t * by + t**3 * y2,
+    )
+
+
+@pytest.mark.parametrize("n", [3, 5, 6, 7, 8, 10, 12])
+def test_no_arrow_of_the_map_runs_over_another_partijs_box_or_the_opgave(n):
+    """Every pair of partijen linked both ways: no arrow, nor its count, crosses the box of a
+    partij it does not link, nor the opgave in the middle."""
+    partijen = [PartijInfo(i, f"Partij met een lange naam {i}") for i in range(1, n + 1)]
+    edges = [Edge(a.id, b.id, 2, ("x",)) for a in partijen for b in partijen if a.id != b.id]
+    kaartmap = pictures.kaart_map(title="Een opgave", partijen=partijen, edges=edges)
+    boxes = {node["name"]: node for node in kaartmap["nodes"]}
+    centre = (
+        kaartmap["centre_x"],
+        kaartmap["centre_y"],
+        kaartmap["centre_w"],
+        kaartmap["centre_h"],
+    )
+
+    def inside(x, y, box, margin=2):
+        bx, by, bw, bh = box
+        return bx - margin < x < bx + bw + margin and by - margin < y < by + bh + margin
+
+    crossings = []
+    for arrow in kaartmap["arrows"]:
+        others = [
+            (node["x"], node["y"], node["width"], node["height"])
+            for name, node in boxes.items()
+            if name not in (arrow["from_name"], arrow["to_name"])
+        ]
+        points = [_on_curve(arrow["d"], t / 40) for t in range(1, 40)]
+        points.append((arrow["label_x"], arrow["label_y"]))
+        for x, y in points:
+            if inside(x, y, centre) or any(inside(x, y, box) for box in others):
+                crossings.append((arrow["from_name"], arrow["to_name"], round(x), round(y)))
+                break
+    assert crossings == []
