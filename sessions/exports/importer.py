@@ -131,7 +131,8 @@ def _check_size(document: Any) -> None:
     problems = []
     partijen = _list(document, "partijen")
     sessies = _list(document, "sessies")
-    versies = _list(document.get("opgave") if isinstance(document, dict) else None, "versies")
+    opgave = document.get("opgave") if isinstance(document, dict) else None
+    versies = _list(opgave, "versies") + _list(opgave, "kernboodschappen")
     if len(partijen) > MAX_PARTIJEN:
         problems.append(
             _("This file has %(count)d partijen; an import takes at most %(limit)d.")
@@ -181,7 +182,7 @@ def _check_references(document: dict[str, Any]) -> None:
     problems = []
     if len(partijen) != len(document["partijen"]):
         problems.append(_("Two partijen have the same id."))
-    for versie in document["opgave"]["versies"]:
+    for versie in document["opgave"]["versies"] + document["opgave"].get("kernboodschappen", []):
         if versie.get("sessie") is not None and versie["sessie"] not in sessies:
             problems.append(_("A version refers to a sessie that is not in the file."))
     for sessie in document["sessies"]:
@@ -209,8 +210,8 @@ def opgave_import(
     title: str = "",
     actor: services.Actor = services.SYSTEM,
 ) -> Opgave:
-    """A new opgave in `team` with the partijen, sessies, kaarten and text versions of the
-    document."""
+    """A new opgave in `team` with the partijen, sessies, kaarten, text versions and
+    kernboodschappen of the document."""
     data = parse(document)
     with transaction.atomic():
         opgave = services.opgave_create(
@@ -246,6 +247,14 @@ def opgave_import(
                 veld=v["veld"],
                 tekst=v["tekst"],
                 sessie=sessies.get(v.get("sessie")),
+                actor=actor,
+            )
+        kernboodschappen = data["opgave"].get("kernboodschappen", [])  # since 2026-12
+        for k in sorted(kernboodschappen, key=lambda k: (k.get("sessie") or 0, k["nummer"])):
+            services.kernboodschap_set(
+                opgave=opgave,
+                sessie=sessies.get(k.get("sessie")),
+                tekst=k["tekst"],
                 actor=actor,
             )
     return opgave

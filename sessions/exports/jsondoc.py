@@ -136,6 +136,16 @@ def build(summary: Summary) -> dict[str, Any]:
                 }
                 for v in sorted(summary.versies, key=lambda v: (v.veld, v.nummer))
             ],
+            "kernboodschappen": [
+                {
+                    "sessie": k.sessie_id,
+                    "nummer": k.nummer,
+                    "tekst": k.tekst,
+                    "author": k.author_name,
+                    "created_at": _time(k.created_at),
+                }
+                for k in summary.kernboodschappen
+            ],
         },
         "partijen": [
             {

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db.models import F, Q
 from django.utils import timezone
 
 from sessions import analysis
@@ -257,12 +258,16 @@ def _summary(
         seated=seated_all,
         threshold=threshold,
     )
-    kern = (
-        Kernboodschap.objects.filter(opgave=opgave, sessie_id=sessie_id)
-        .order_by("-nummer")
-        .values_list("tekst", "nummer", "author_name", "created_at")
-        .first()
-    )
+    kern_rows = Kernboodschap.objects.filter(opgave=opgave)
+    if sessie_id is not None:
+        kern_rows = kern_rows.filter(Q(sessie_id=sessie_id) | Q(sessie__isnull=True))
+    kernboodschappen = [
+        KernboodschapInfo(*row)
+        for row in kern_rows.order_by(F("sessie_id").asc(nulls_first=True), "nummer").values_list(
+            "tekst", "nummer", "author_name", "created_at", "sessie_id"
+        )
+    ]
+    own = [k for k in kernboodschappen if k.sessie_id == sessie_id]
     return Summary(
         scope=scope,
         complete=complete,
@@ -280,7 +285,8 @@ def _summary(
         per_sessie=per_sessie,
         history=analysis.formulation_history(rows.versies),
         threshold=threshold,
-        kernboodschap=KernboodschapInfo(*kern) if kern else None,
+        kernboodschappen=kernboodschappen,
+        kernboodschap=own[-1] if own else None,
     )
 
 

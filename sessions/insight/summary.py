@@ -28,12 +28,13 @@ from sessions.models import (
 
 @dataclass(frozen=True)
 class KernboodschapInfo:
-    """The current version of the kernboodschap of the summary's opgave or sessie."""
+    """A version of the kernboodschap of the opgave (sessie_id None) or of one sessie."""
 
     tekst: str
     nummer: int
     author_name: str
     created_at: datetime.datetime
+    sessie_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,9 @@ class Summary:
     history: dict[str, list[analysis.VersionChange]]
     threshold: float = analysis.DEFAULT_THRESHOLD
     exported_by: str = ""  # who asked for the export, named in it
+    # Every version of the kernboodschappen in scope (the opgave's and its sessies'), and the
+    # current one of the summary's own opgave or sessie.
+    kernboodschappen: list[KernboodschapInfo] = field(default_factory=list)
     kernboodschap: KernboodschapInfo | None = None
 
     # Lookups

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils import translation
 
 from sessions import exports, insight, services
@@ -96,3 +97,27 @@ def test_the_pdf_and_the_markdown_open_with_the_samenvatting(story):
     assert "## Bestuurlijke samenvatting" in head
     assert "> De wijk pakt het samen aan." in head
     assert "Politie: Extra surveillance (mensen en tijd)" in head
+
+
+def test_the_json_export_carries_every_kernboodschap_into_an_import(story):
+    from sessions.exports import importer, jsondoc
+
+    services.kernboodschap_set(opgave=story.opgave, tekst="Eerst dit.")
+    services.kernboodschap_set(opgave=story.opgave, tekst="Dan dit.")
+    services.kernboodschap_set(opgave=story.opgave, sessie=story.sessie_2, tekst="Sessie twee.")
+    document = jsondoc.build(insight.summary_for_opgave(story.opgave.pk, complete=True))
+    assert [k["tekst"] for k in document["opgave"]["kernboodschappen"]] == [
+        "Eerst dit.",
+        "Dan dit.",
+        "Sessie twee.",
+    ]
+    copy = importer.opgave_import(team=story.opgave.team, document=document, title="Kopie")
+    assert list(
+        Kernboodschap.objects.filter(opgave=copy)
+        .order_by(F("sessie_id").asc(nulls_first=True), "nummer")
+        .values_list("sessie__title", "nummer", "tekst")
+    ) == [(None, 1, "Eerst dit."), (None, 2, "Dan dit."), ("Tweede sessie", 1, "Sessie twee.")]
+    # A document from before the kernboodschap still imports.
+    del document["opgave"]["kernboodschappen"]
+    older = importer.opgave_import(team=story.opgave.team, document=document, title="Ouder")
+    assert not Kernboodschap.objects.filter(opgave=older).exists()
