@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sessions.views import joining, kaart, opgaven, pages, sessies
+from sessions.views import acties, joining, kaart, opgaven, pages, sessies
 
 app_name = "sessions"
 
@@ -8,6 +8,13 @@ urlpatterns = [
     path("opgaven/", pages.dashboard, name="dashboard"),
     path("opgaven/nieuw/", opgaven.opgave_create, name="opgave_create"),
     path("opgaven/<int:pk>/", opgaven.opgave_detail, name="opgave"),
+    path("opgaven/<int:pk>/acties/", acties.acties, name="acties"),
+    path("opgaven/<int:pk>/acties.ics", acties.acties_ics, name="acties_ics"),
+    path(
+        "opgaven/<int:pk>/acties/<int:stap_pk>/",
+        acties.actie_follow_up,
+        name="actie_follow_up",
+    ),
     path("opgaven/<int:pk>/partijen/nieuw/", opgaven.partij_edit, name="partij_add"),
     path("opgaven/<int:pk>/partijen/<int:partij_pk>/", opgaven.partij_edit, name="partij_edit"),
     path("opgaven/<int:pk>/sessies/nieuw/", sessies.sessie_edit, name="sessie_add"),

@@ -73,6 +73,7 @@ class VervolgstapInfo:
     datum: datetime.date | None = None
     tafel_id: int = 0
     position: int = 0
+    status: str = "open"  # open, bezig, klaar or gestopt (models.Vervolgstap.Status)
 
 
 @dataclass(frozen=True)

@@ -305,7 +305,7 @@ def _fill_kaart(tafel, data: dict[str, Any], partijen: dict, actor: services.Act
             actor=actor,
         )
     for v in sorted(data["vervolgstappen"], key=lambda v: v.get("position", 0)):
-        services.vervolgstap_add(
+        stap = services.vervolgstap_add(
             tafel=tafel,
             title=v["title"],
             eigenaar=partijen[v["eigenaar"]],
@@ -313,3 +313,10 @@ def _fill_kaart(tafel, data: dict[str, Any], partijen: dict, actor: services.Act
             datum=datetime.date.fromisoformat(v["datum"]) if v.get("datum") else None,
             actor=actor,
         )
+        if v.get("status", "open") != "open":  # followed up before the export
+            services.vervolgstap_follow_up(
+                opgave_id=tafel.sessie.opgave_id,
+                vervolgstap_id=stap.pk,
+                status=v["status"],
+                actor=actor,
+            )

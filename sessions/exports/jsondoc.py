@@ -108,6 +108,7 @@ def build(summary: Summary) -> dict[str, Any]:
                     "partijen": list(v.partij_ids),
                     "datum": v.datum.isoformat() if v.datum else None,
                     "position": v.position,
+                    "status": v.status,
                 }
                 for v in items.get("vervolgstappen", [])
             ],

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from sessions import analysis
 from sessions.insight import FLAG_LABELS, REASON_LABELS, Findings, Summary
-from sessions.models import Bijdrage, Partij
+from sessions.models import Bijdrage, Partij, Vervolgstap
 
 TABLE_KEYS = (
     "partijen",
@@ -194,9 +194,18 @@ def build(summary: Summary) -> list[Table]:
 
     t_vervolgstappen = Table(
         "vervolgstappen",
-        [_("Sessie"), _("Tafel"), _("Vervolgstap"), _("Owner"), _("Partijen"), _("Date")],
-        widths=(24, 12, 50, 28, 50, 12),
+        [
+            _("Sessie"),
+            _("Tafel"),
+            _("Vervolgstap"),
+            _("Owner"),
+            _("Partijen"),
+            _("Date"),
+            _("Status"),
+        ],
+        widths=(24, 12, 50, 28, 50, 12, 14),
     )
+    stap_status = {k: str(v) for k, v in Vervolgstap.Status.choices}
     # One row per partij of a vervolgstap as well: the cell of names reads well, this counts.
     t_betrokken = Table(
         "vervolgstap_partijen",
@@ -212,6 +221,7 @@ def build(summary: Summary) -> list[Table]:
                 partijen[v.eigenaar_id].name,
                 ", ".join(partijen[pk].name for pk in v.partij_ids),
                 v.datum or "",
+                stap_status.get(v.status, v.status),
             ]
         )
         t_betrokken.rows.append([*where(v.tafel_id), v.title, partijen[v.eigenaar_id].name, owner])

@@ -186,14 +186,14 @@ def _load(
         stap_partijen[stap_id].append(partij_id)
     vervolgstappen = []
     counter: dict[int, int] = defaultdict(int)  # the position: its rank on its kaart
-    for pk, title, eigenaar_id, datum, tid in (
+    for pk, title, eigenaar_id, datum, tid, status in (
         Vervolgstap.objects.filter(**on_kaart)
         .order_by("tafel_id", "position", "id")
-        .values_list("id", "title", "eigenaar_id", "datum", "tafel_id")
+        .values_list("id", "title", "eigenaar_id", "datum", "tafel_id", "status")
     ):
         vervolgstappen.append(
             VervolgstapInfo(
-                pk, title, eigenaar_id, tuple(stap_partijen[pk]), datum, tid, counter[tid]
+                pk, title, eigenaar_id, tuple(stap_partijen[pk]), datum, tid, counter[tid], status
             )
         )
         counter[tid] += 1

@@ -69,8 +69,9 @@ def samenvatting_of(summary: Summary) -> Samenvatting:
         toegezegd.setdefault(b.partij_id, []).append(
             Toezegging(b.tekst, kinds.get(b.breng_soort, ""))
         )
+    underway = ("open", "bezig")  # the open ones: done and stopped are not next steps
     stappen = sorted(
-        summary.vervolgstappen,
+        [v for v in summary.vervolgstappen if v.status in underway],
         key=lambda v: (v.datum is None, v.datum or datetime.date.max, v.position),
     )
     return Samenvatting(

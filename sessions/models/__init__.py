@@ -13,6 +13,7 @@ from sessions.models.kaart import (
     Koppeling,
     Perspectief,
     Vervolgstap,
+    VervolgstapUpdate,
 )
 from sessions.models.opgaven import (
     Kernboodschap,
@@ -52,5 +53,6 @@ __all__ = [
     "Team",
     "URGENTIES",
     "Vervolgstap",
+    "VervolgstapUpdate",
     "new_join_token",
 ]

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from sessions.models.opgaven import Partij
+from sessions.models.opgaven import Partij, Written
 from sessions.models.sessies import Deelnemer, Tafel
 
 # The scales of the kaart, written once: the database's constraints, the forms, the services and
@@ -171,7 +171,14 @@ class Koppeling(models.Model):
 
 
 class Vervolgstap(models.Model):
-    """A next step or sub-project, owned by one partij, with a small team of partijen."""
+    """A next step or sub-project, owned by one partij, with a small team of partijen; followed
+    up across the sessies of the opgave (status, and a log of VervolgstapUpdate)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        BEZIG = "bezig", _("in progress")
+        KLAAR = "klaar", _("done")
+        GESTOPT = "gestopt", _("stopped")
 
     tafel = models.ForeignKey(Tafel, on_delete=models.CASCADE, related_name="vervolgstappen")
     title = models.CharField(_("title"), max_length=300)
@@ -185,6 +192,7 @@ class Vervolgstap(models.Model):
         Partij, related_name="vervolgstappen", blank=True, verbose_name=_("participating partijen")
     )
     datum = models.DateField(_("date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="open")
     position = models.PositiveIntegerField(_("position"), default=0)
     version = models.PositiveIntegerField(default=1)
     author = models.ForeignKey(
@@ -199,10 +207,29 @@ class Vervolgstap(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(title=""), name="vervolgstap_title_not_empty"),
             models.CheckConstraint(condition=Q(version__gte=1), name="vervolgstap_version_pos"),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "bezig", "klaar", "gestopt"]),
+                name="vervolgstap_status_valid",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class VervolgstapUpdate(Written):
+    """One entry of a vervolgstap's follow-up: its status from then on, and a short update."""
+
+    vervolgstap = models.ForeignKey(Vervolgstap, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(_("status"), max_length=10, choices=Vervolgstap.Status.choices)
+
+    class Meta:
+        ordering = ["vervolgstap", "created_at", "id"]
+        verbose_name = _("vervolgstap update")
+        verbose_name_plural = _("vervolgstap updates")
+
+    def __str__(self) -> str:
+        return f"{self.vervolgstap} – {self.status}"
 
 
 class KaartEvent(models.Model):

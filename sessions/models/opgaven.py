@@ -72,7 +72,21 @@ class OpgaveVersie(models.Model):
         return f"{self.opgave} – {self.get_veld_display()} v{self.nummer}"
 
 
-class Kernboodschap(models.Model):
+class Written(models.Model):
+    """A text someone wrote for the team, and who and when (kept when the account goes)."""
+
+    tekst = models.TextField(_("text"), blank=True)
+    author_name = models.CharField(_("author"), max_length=200, blank=True)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Kernboodschap(Written):
     """One version of the kernboodschap a facilitator writes for the bestuurlijke samenvatting:
     of the opgave (sessie empty) or of one of its sessies. The highest nummer is the current
     one; the versions are kept, as the opgave's texts are."""
@@ -86,12 +100,6 @@ class Kernboodschap(models.Model):
         related_name="kernboodschappen",
     )
     nummer = models.PositiveIntegerField(_("version"))
-    tekst = models.TextField(_("text"), blank=True)
-    author_name = models.CharField(_("author"), max_length=200, blank=True)
-    author_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["opgave", "sessie", "nummer"]

@@ -87,6 +87,7 @@ from sessions.services.vervolgstappen import (
     vervolgstap_add,
     vervolgstap_delete,
     vervolgstap_edit,
+    vervolgstap_follow_up,
 )
 
 __all__ = [
@@ -134,6 +135,7 @@ __all__ = [
     "koppeling_delete",
     "vervolgstap_add",
     "vervolgstap_edit",
+    "vervolgstap_follow_up",
     "vervolgstap_delete",
     "kaart_opgave_text_set",
     "kaart_partij_add_missing",

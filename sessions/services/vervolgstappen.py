@@ -1,4 +1,4 @@
-"""Vervolgstappen (step 3), and their undo."""
+"""Vervolgstappen (step 3), their undo, and their follow-up across sessies."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sessions.models import (
     Partij,
     Tafel,
     Vervolgstap,
+    VervolgstapUpdate,
 )
 from sessions.services.changes import (
     NothingToUndo,
@@ -182,3 +183,41 @@ def _undo_vervolgstap_deleted(tafel: Tafel, data: dict, actor: Actor) -> dict:
     stap.save()
     stap.partijen.set(snapshot["partijen"])
     return {}
+
+
+def vervolgstap_follow_up(
+    *,
+    opgave_id: int,
+    vervolgstap_id: int,
+    status: str,
+    tekst: str = "",
+    actor: Actor = SYSTEM,
+) -> VervolgstapUpdate:
+    """Log how a vervolgstap of the opgave goes: its status from now on and a short update
+    (at least one of the two must say something new)."""
+    if status not in Vervolgstap.Status.values:
+        raise ValidationError({"status": _("Unknown status.")}, code="invalid")
+    tekst = _clean_text(tekst, field="tekst", required=False, max_length=2000)
+    with transaction.atomic():
+        stap = (
+            Vervolgstap.objects.select_for_update()
+            .filter(pk=vervolgstap_id, tafel__sessie__opgave_id=opgave_id)
+            .first()
+        )
+        if stap is None:
+            raise ValidationError(
+                _("This vervolgstap no longer exists; someone may have deleted it."), code="gone"
+            )
+        if status == stap.status and not tekst:
+            raise ValidationError(
+                {"tekst": _("Choose another status or write what happened.")}, code="required"
+            )
+        stap.status = status
+        stap.save(update_fields=["status"])
+        return VervolgstapUpdate.objects.create(
+            vervolgstap=stap,
+            status=status,
+            tekst=tekst,
+            author_name=actor.name,
+            author_user=actor.user,
+        )

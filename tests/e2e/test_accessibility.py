@@ -47,6 +47,7 @@ PAGE_TYPES = [
     "plenary",
     "sessie_summary",
     "opgave_summary",
+    "acties",  # the opgave's action list, one follow-up form open
     "waiting",  # joined, not yet seated at a tafel
     "revoked_link",
     "no_access",  # a kaart opened without having joined
@@ -180,6 +181,11 @@ def open_page(page, page_type: str, demo: dict) -> None:
         log_in(page, demo)
         response = page.goto(f"/opgaven/{demo['opgave']}/overzicht/")
         assert response.status == 200, response.status
+    elif page_type == "acties":
+        log_in(page, demo)
+        response = page.goto(f"/opgaven/{demo['opgave']}/acties/")
+        assert response.status == 200, response.status
+        page.locator("details.actie-form").first.evaluate("(el) => { el.open = true; }")
     elif page_type == "waiting":
         open_join_form(page, demo)
         form = page.locator("form:has(input[name='name'])")

@@ -1,0 +1,159 @@
+"""An opgave's action list: its vervolgstappen across the sessies, followed up (status and a
+log of updates), filtered by partij and status, and the dated ones as an iCalendar file.
+
+Facilitators and coordinators of the opgave's team read it; facilitators log the follow-up.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+from icalendar import Calendar, Event
+
+from sessions import services
+from sessions.models import Opgave, Vervolgstap, VervolgstapUpdate
+from sessions.views.lookup import opgave_or_404
+
+UNDERWAY = (Vervolgstap.Status.OPEN, Vervolgstap.Status.BEZIG)
+
+
+@dataclass(frozen=True)
+class Actie:
+    stap: Vervolgstap
+    overdue: bool
+
+    @property
+    def last_update(self) -> VervolgstapUpdate | None:
+        updates = list(self.stap.updates.all())
+        return updates[-1] if updates else None
+
+
+def _acties(opgave: Opgave) -> list[Actie]:
+    today = timezone.localdate()
+    stappen = (
+        Vervolgstap.objects.filter(tafel__sessie__opgave=opgave)
+        .select_related("eigenaar", "tafel__sessie")
+        .prefetch_related("partijen", Prefetch("updates", VervolgstapUpdate.objects.all()))
+    )
+    order = sorted(
+        stappen,
+        key=lambda s: (s.datum is None, s.datum or datetime.date.max, s.tafel.sessie_id, s.pk),
+    )
+    return [Actie(stap, overdue=_overdue(stap, today)) for stap in order]
+
+
+def _overdue(stap: Vervolgstap, today: datetime.date) -> bool:
+    """Its date has passed while it is still open or in progress."""
+    return stap.datum is not None and stap.datum < today and stap.status in UNDERWAY
+
+
+def _filtered(acties: list[Actie], partij: str, status: str) -> list[Actie]:
+    if partij.isdigit():
+        pk = int(partij)
+        acties = [
+            a
+            for a in acties
+            if a.stap.eigenaar_id == pk or any(p.pk == pk for p in a.stap.partijen.all())
+        ]
+    if status in Vervolgstap.Status.values:
+        acties = [a for a in acties if a.stap.status == status]
+    return acties
+
+
+@require_safe
+@login_required
+def acties(request: HttpRequest, pk: int) -> HttpResponse:
+    opgave, allowed = opgave_or_404(request, pk)
+    partij, status = request.GET.get("partij", ""), request.GET.get("status", "")
+    every = _acties(opgave)
+    shown = _filtered(every, partij, status)
+    context = {
+        "opgave": opgave,
+        "access": allowed,
+        "acties": shown,
+        "total": len(every),
+        "overdue": sum(a.overdue for a in shown),
+        "partijen": opgave.partijen.order_by("name"),
+        "statuses": Vervolgstap.Status.choices,
+        "chosen_partij": partij,
+        "chosen_status": status,
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "sessions/acties.html", context)
+
+
+@require_http_methods(["POST"])
+@login_required
+def actie_follow_up(request: HttpRequest, pk: int, stap_pk: int) -> HttpResponse:
+    opgave, allowed = opgave_or_404(request, pk)
+    if not allowed.can_manage:
+        raise PermissionDenied
+    try:
+        services.vervolgstap_follow_up(
+            opgave_id=opgave.pk,
+            vervolgstap_id=stap_pk,
+            status=request.POST.get("status", ""),
+            tekst=request.POST.get("tekst", ""),
+            actor=services.Actor(user=request.user),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The follow-up is saved."))
+    back = reverse("sessions:acties", args=[opgave.pk])
+    query = request.POST.get("query", "")
+    return redirect(f"{back}?{query}#actie-{stap_pk}" if query else f"{back}#actie-{stap_pk}")
+
+
+@require_safe
+@login_required
+def acties_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dated vervolgstappen as all-day events, for Outlook and other calendars."""
+    opgave, _allowed = opgave_or_404(request, pk)
+    calendar = Calendar()
+    calendar.add("prodid", "-//Halen/Brengen//Actielijst//NL")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", opgave.title)
+    host = request.get_host()
+    stamp = timezone.now()
+    for actie in _acties(opgave):
+        stap = actie.stap
+        if stap.datum is None:
+            continue
+        event = Event()
+        event.add("uid", f"vervolgstap-{stap.pk}@{host}")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", stap.datum)
+        event.add("dtend", stap.datum + datetime.timedelta(days=1))
+        event.add("summary", stap.title)
+        others = ", ".join(p.name for p in stap.partijen.all())
+        lines = [
+            _("Owner: %(owner)s") % {"owner": stap.eigenaar.name},
+            _("Status: %(status)s") % {"status": stap.get_status_display()},
+            _("Sessie: %(sessie)s") % {"sessie": stap.tafel.sessie.title},
+        ]
+        if others:
+            lines.insert(1, _("With: %(partijen)s") % {"partijen": others})
+        if actie.last_update and actie.last_update.tekst:
+            lines.append(actie.last_update.tekst)
+        event.add("description", "\n".join(lines))
+        event.add("categories", [opgave.title])
+        calendar.add_component(event)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    name = f"{slugify(opgave.title)[:60].rstrip('-') or 'opgave'}-{_('actions')}.ics"
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,157 @@
+"""The action list of an opgave (sessions/views/acties.py): its vervolgstappen across the
+sessies, followed up by the facilitators, filtered, overdue flagged, and in a calendar."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from bs4 import BeautifulSoup
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from icalendar import Calendar
+
+from sessions import services
+from sessions.models import Vervolgstap, VervolgstapUpdate
+from tests import factories
+from tests.insight_data import build_story
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+@pytest.fixture
+def story(opgave):
+    return build_story(opgave.team)
+
+
+def stap(title):
+    return Vervolgstap.objects.get(title=title)
+
+
+def cards(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    soup = BeautifulSoup(response.content, "html.parser")
+    return {li.h2.contents[0].strip(): li for li in soup.select("li.actie")}
+
+
+def test_a_follow_up_is_logged_with_its_status_and_an_empty_one_is_refused(story):
+    wijkschouw = stap("Wijkschouw")
+    services.vervolgstap_follow_up(
+        opgave_id=story.opgave.pk,
+        vervolgstap_id=wijkschouw.pk,
+        status="bezig",
+        tekst="Datum geprikt met de politie.",
+    )
+    services.vervolgstap_follow_up(
+        opgave_id=story.opgave.pk, vervolgstap_id=wijkschouw.pk, status="klaar"
+    )
+    wijkschouw.refresh_from_db()
+    assert wijkschouw.status == "klaar"
+    assert list(wijkschouw.updates.values_list("status", "tekst")) == [
+        ("bezig", "Datum geprikt met de politie."),
+        ("klaar", ""),
+    ]
+    with pytest.raises(ValidationError):  # nothing new to say
+        services.vervolgstap_follow_up(
+            opgave_id=story.opgave.pk, vervolgstap_id=wijkschouw.pk, status="klaar"
+        )
+    with pytest.raises(ValidationError):
+        services.vervolgstap_follow_up(
+            opgave_id=story.opgave.pk, vervolgstap_id=wijkschouw.pk, status="half"
+        )
+    other = factories.OpgaveFactory()
+    with pytest.raises(ValidationError):  # a vervolgstap of another opgave does not exist here
+        services.vervolgstap_follow_up(
+            opgave_id=other.pk, vervolgstap_id=wijkschouw.pk, status="gestopt"
+        )
+    assert VervolgstapUpdate.objects.count() == 2
+
+
+def test_the_facilitator_follows_up_and_filters_and_sees_what_is_overdue(
+    client, story, facilitator
+):
+    client.force_login(facilitator)
+    url = reverse("sessions:acties", args=[story.opgave.pk])
+    shown = cards(client, url)
+    assert set(shown) == {"Wijkschouw", "Plan van aanpak"}
+    # Dated 1 March 2025 and still open: overdue.
+    assert "overdue" in shown["Wijkschouw"]["class"]
+    assert "overdue" not in shown["Plan van aanpak"]["class"]
+
+    wijkschouw = stap("Wijkschouw")
+    response = client.post(
+        reverse("sessions:actie_follow_up", args=[story.opgave.pk, wijkschouw.pk]),
+        {"status": "bezig", "tekst": "Gepland voor volgende week.", "query": "status=bezig"},
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"?status=bezig#actie-{wijkschouw.pk}")
+    card = cards(client, url)["Wijkschouw"]
+    assert "in progress" in card.h2.get_text() and "Gepland voor volgende week." in card.get_text()
+
+    only_bezig = cards(client, url + "?status=bezig")
+    assert set(only_bezig) == {"Wijkschouw"}
+    woningcorporatie = story.partijen["Woningcorporatie"]
+    assert set(cards(client, url + f"?partij={woningcorporatie.pk}")) == {"Plan van aanpak"}
+    gemeente = story.partijen["Gemeente"]  # owner of one, taking part in the other
+    assert set(cards(client, url + f"?partij={gemeente.pk}")) == {"Wijkschouw", "Plan van aanpak"}
+
+
+def test_a_coordinator_reads_the_list_but_logs_nothing_and_outsiders_find_nothing(
+    client, story, coordinator, outsider
+):
+    client.force_login(coordinator)
+    url = reverse("sessions:acties", args=[story.opgave.pk])
+    shown = cards(client, url)
+    assert shown and not any(card.find("form") for card in shown.values())
+    post = reverse("sessions:actie_follow_up", args=[story.opgave.pk, stap("Wijkschouw").pk])
+    assert client.post(post, {"status": "klaar"}).status_code == 403
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("sessions:acties_ics", args=[story.opgave.pk])).status_code == 404
+    assert client.post(post, {"status": "klaar"}).status_code == 404
+    assert not VervolgstapUpdate.objects.exists()
+
+
+def test_the_dated_vervolgstappen_download_as_a_calendar(client, story, coordinator):
+    client.force_login(coordinator)
+    response = client.get(reverse("sessions:acties_ics", args=[story.opgave.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    assert response["Content-Disposition"].endswith('.ics"')
+    calendar = Calendar.from_ical(response.content)
+    events = calendar.walk("VEVENT")
+    assert len(events) == 1  # "Plan van aanpak" has no date
+    (event,) = events
+    assert str(event["summary"]) == "Wijkschouw"
+    assert event.decoded("dtstart") == datetime.date(2025, 3, 1)
+    assert "Owner: Gemeente" in str(event["description"])
+
+
+def test_the_status_is_in_the_exports_the_import_and_the_samenvatting(story):
+    import io
+
+    from openpyxl import load_workbook
+
+    from sessions import exports, insight
+    from sessions.exports import importer, jsondoc
+    from sessions.insight.samenvatting import samenvatting_of
+
+    services.vervolgstap_follow_up(
+        opgave_id=story.opgave.pk, vervolgstap_id=stap("Plan van aanpak").pk, status="klaar"
+    )
+    summary = insight.summary_for_opgave(story.opgave.pk, complete=False)
+    workbook = load_workbook(io.BytesIO(exports.render(summary, "xlsx").content))
+    header, *rows = workbook["vervolgstappen"].iter_rows(values_only=True)
+    status = {row[2]: row[header.index("Status")] for row in rows}
+    assert status == {"Wijkschouw": "open", "Plan van aanpak": "done"}
+    # The samenvatting names the open ones only.
+    assert [v.title for v in samenvatting_of(summary).vervolgstappen] == ["Wijkschouw"]
+    copy = importer.opgave_import(team=story.opgave.team, document=jsondoc.build(summary))
+    copied = dict(
+        Vervolgstap.objects.filter(tafel__sessie__opgave=copy).values_list("title", "status")
+    )
+    assert copied == {"Wijkschouw": "open", "Plan van aanpak": "klaar"}
