@@ -114,6 +114,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         }
 else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+    # Every transaction takes the write lock when it begins: two that each read and then
+    # write (a change beside a poll that records presence) otherwise dead-lock, and SQLite
+    # refuses one at once ("database is locked"), whatever the timeout.
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
     # A file, not memory: browser tests serve the app from a second process (daphne).
     DATABASES["default"]["TEST"] = {"NAME": f"{DATABASES['default']['NAME']}.test"}
 
