@@ -42,6 +42,7 @@ from sessions.analysis.inputs import (
     KoppelingInfo,
     PartijInfo,
     PerspectiefInfo,
+    UpdateInfo,
     VersieInfo,
     VervolgstapInfo,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "VELDEN",
     "VersieInfo",
     "VersionChange",
+    "UpdateInfo",
     "VervolgstapInfo",
     "balans",
     "edges",

@@ -65,6 +65,16 @@ class KoppelingInfo:
 
 
 @dataclass(frozen=True)
+class UpdateInfo:
+    """One entry of a vervolgstap's follow-up."""
+
+    status: str
+    tekst: str
+    author: str
+    created_at: datetime.datetime | None = None
+
+
+@dataclass(frozen=True)
 class VervolgstapInfo:
     id: int
     title: str
@@ -74,6 +84,7 @@ class VervolgstapInfo:
     tafel_id: int = 0
     position: int = 0
     status: str = "open"  # open, bezig, klaar or gestopt (models.Vervolgstap.Status)
+    updates: tuple[UpdateInfo, ...] = ()  # its follow-up, oldest first
 
 
 @dataclass(frozen=True)

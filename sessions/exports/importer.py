@@ -313,10 +313,15 @@ def _fill_kaart(tafel, data: dict[str, Any], partijen: dict, actor: services.Act
             datum=datetime.date.fromisoformat(v["datum"]) if v.get("datum") else None,
             actor=actor,
         )
-        if v.get("status", "open") != "open":  # followed up before the export
+        # Its follow-up, in order; a document with a status but no log sets the status.
+        updates = v.get("updates") or (
+            [{"status": v["status"]}] if v.get("status", "open") != "open" else []
+        )
+        for u in updates:
             services.vervolgstap_follow_up(
                 opgave_id=tafel.sessie.opgave_id,
                 vervolgstap_id=stap.pk,
-                status=v["status"],
+                status=u["status"],
+                tekst=u.get("tekst", ""),
                 actor=actor,
             )

@@ -109,6 +109,15 @@ def build(summary: Summary) -> dict[str, Any]:
                     "datum": v.datum.isoformat() if v.datum else None,
                     "position": v.position,
                     "status": v.status,
+                    "updates": [
+                        {
+                            "status": u.status,
+                            "tekst": u.tekst,
+                            "author": u.author,
+                            "created_at": _time(u.created_at),
+                        }
+                        for u in v.updates
+                    ],
                 }
                 for v in items.get("vervolgstappen", [])
             ],

@@ -22,6 +22,7 @@ TABLE_KEYS = (
     "koppelingen",
     "vervolgstappen",
     "vervolgstap_partijen",
+    "vervolgstap_updates",
     "balans",
     "balans_per_sessie",  # an opgave's export only
 )
@@ -212,6 +213,11 @@ def build(summary: Summary) -> list[Table]:
         [_("Sessie"), _("Tafel"), _("Vervolgstap"), _("Partij"), _("Role")],
         widths=(24, 12, 50, 28, 14),
     )
+    t_updates = Table(
+        "vervolgstap_updates",
+        [_("Sessie"), _("Tafel"), _("Vervolgstap"), _("When"), _("Status"), _("Update"), _("By")],
+        widths=(24, 12, 50, 18, 14, 60, 24),
+    )
     owner, involved = _("owner"), _("involved")
     for v in summary.vervolgstappen:
         t_vervolgstappen.rows.append(
@@ -223,6 +229,17 @@ def build(summary: Summary) -> list[Table]:
                 v.datum or "",
                 stap_status.get(v.status, v.status),
             ]
+        )
+        t_updates.rows.extend(
+            [
+                *where(v.tafel_id),
+                v.title,
+                timezone.localtime(u.created_at).replace(tzinfo=None) if u.created_at else "",
+                stap_status.get(u.status, u.status),
+                u.tekst,
+                u.author,
+            ]
+            for u in v.updates
         )
         t_betrokken.rows.append([*where(v.tafel_id), v.title, partijen[v.eigenaar_id].name, owner])
         t_betrokken.rows.extend(
@@ -274,6 +291,7 @@ def build(summary: Summary) -> list[Table]:
         t_koppelingen,
         t_vervolgstappen,
         t_betrokken,
+        t_updates,
         t_balans,
     ]
     if summary.scope == "opgave":

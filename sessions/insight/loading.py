@@ -19,6 +19,7 @@ from sessions.analysis import (
     KoppelingInfo,
     PartijInfo,
     PerspectiefInfo,
+    UpdateInfo,
     VersieInfo,
     VervolgstapInfo,
 )
@@ -42,6 +43,7 @@ from sessions.models import (
     Sessie,
     Tafel,
     Vervolgstap,
+    VervolgstapUpdate,
 )
 
 # Loading -----------------------------------------------------------------------------------
@@ -184,6 +186,13 @@ def _load(
         .values_list("vervolgstap_id", "partij_id")
     ):
         stap_partijen[stap_id].append(partij_id)
+    stap_updates: dict[int, list[UpdateInfo]] = defaultdict(list)
+    for stap_id, *update in (
+        VervolgstapUpdate.objects.filter(**{f"vervolgstap__{k}": v for k, v in on_kaart.items()})
+        .order_by("created_at", "id")
+        .values_list("vervolgstap_id", "status", "tekst", "author_name", "created_at")
+    ):
+        stap_updates[stap_id].append(UpdateInfo(*update))
     vervolgstappen = []
     counter: dict[int, int] = defaultdict(int)  # the position: its rank on its kaart
     for pk, title, eigenaar_id, datum, tid, status in (
@@ -193,7 +202,15 @@ def _load(
     ):
         vervolgstappen.append(
             VervolgstapInfo(
-                pk, title, eigenaar_id, tuple(stap_partijen[pk]), datum, tid, counter[tid], status
+                pk,
+                title,
+                eigenaar_id,
+                tuple(stap_partijen[pk]),
+                datum,
+                tid,
+                counter[tid],
+                status,
+                tuple(stap_updates[pk]),
             )
         )
         counter[tid] += 1

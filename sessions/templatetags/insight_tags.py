@@ -20,6 +20,14 @@ def about(bijdrage) -> str:
 
 
 @register.filter
+def stap_status(value: str) -> str:
+    """A vervolgstap's status in words."""
+    from sessions.models import Vervolgstap
+
+    return str(dict(Vervolgstap.Status.choices).get(value, value))
+
+
+@register.filter
 def flag_label(key: str) -> str:
     return str(FLAG_LABELS.get(key, key))
 

@@ -155,3 +155,43 @@ def test_the_status_is_in_the_exports_the_import_and_the_samenvatting(story):
         Vervolgstap.objects.filter(tafel__sessie__opgave=copy).values_list("title", "status")
     )
     assert copied == {"Wijkschouw": "open", "Plan van aanpak": "klaar"}
+
+
+def test_the_follow_up_log_is_in_every_export_and_comes_back_with_an_import(story):
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from sessions import exports, insight
+    from sessions.exports import importer, jsondoc
+    from tests.exports.test_pdf import pdf_text
+
+    wijkschouw = stap("Wijkschouw").pk
+    for status, tekst in (("bezig", "Route gelopen."), ("klaar", "Verslag gedeeld.")):
+        services.vervolgstap_follow_up(
+            opgave_id=story.opgave.pk, vervolgstap_id=wijkschouw, status=status, tekst=tekst
+        )
+    summary = insight.summary_for_opgave(story.opgave.pk, complete=False)
+    workbook = load_workbook(io.BytesIO(exports.render(summary, "xlsx").content))
+    header, *rows = workbook["vervolgstap_updates"].iter_rows(values_only=True)
+    assert [(r[2], r[4], r[5]) for r in rows] == [
+        ("Wijkschouw", "in progress", "Route gelopen."),
+        ("Wijkschouw", "done", "Verslag gedeeld."),
+    ]
+    assert isinstance(rows[0][header.index("When")], datetime.datetime)
+    with zipfile.ZipFile(io.BytesIO(exports.render(summary, "csv").content)) as archive:
+        assert "Verslag gedeeld." in archive.read("vervolgstap_updates.csv").decode("utf-8-sig")
+    markdown = exports.render(summary, "md").content.decode()
+    assert "Latest update: Verslag gedeeld." in markdown and "; done)" in markdown
+    sessie = insight.summary_for_sessie(story.sessie_1.pk, complete=False)
+    assert "Latest update: “Verslag gedeeld.”" in " ".join(
+        pdf_text(exports.render(sessie, "pdf").content).split()
+    )
+    copy = importer.opgave_import(team=story.opgave.team, document=jsondoc.build(summary))
+    copied = Vervolgstap.objects.get(tafel__sessie__opgave=copy, title="Wijkschouw")
+    assert copied.status == "klaar"
+    assert list(copied.updates.values_list("status", "tekst")) == [
+        ("bezig", "Route gelopen."),
+        ("klaar", "Verslag gedeeld."),
+    ]
