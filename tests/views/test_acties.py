@@ -195,3 +195,19 @@ def test_the_follow_up_log_is_in_every_export_and_comes_back_with_an_import(stor
         ("bezig", "Route gelopen."),
         ("klaar", "Verslag gedeeld."),
     ]
+
+
+def test_the_opgave_summary_shows_each_vervolgstaps_status_and_latest_update(
+    client, story, coordinator
+):
+    services.vervolgstap_follow_up(
+        opgave_id=story.opgave.pk,
+        vervolgstap_id=stap("Wijkschouw").pk,
+        status="bezig",
+        tekst="Route gelopen.",
+    )
+    client.force_login(coordinator)
+    response = client.get(reverse("insight:opgave", args=[story.opgave.pk]))
+    soup = BeautifulSoup(response.content, "html.parser")
+    section = soup.find(id="stappen-heading").find_parent("section").get_text(" ", strip=True)
+    assert "in progress" in section and "Latest update: “Route gelopen.”" in section
