@@ -60,6 +60,16 @@ def _overdue(stap: Vervolgstap, today: datetime.date) -> bool:
     return stap.datum is not None and stap.datum < today and stap.status in UNDERWAY
 
 
+def open_elsewhere(sessie) -> list[Actie]:
+    """The open vervolgstappen of the opgave's other sessies: what the control room reviews
+    in step 1 of the next sessie."""
+    return [
+        a
+        for a in _acties(sessie.opgave)
+        if a.stap.tafel.sessie_id != sessie.pk and a.stap.status in UNDERWAY
+    ]
+
+
 def _filtered(acties: list[Actie], partij: str, status: str) -> list[Actie]:
     if partij.isdigit():
         pk = int(partij)

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from sessions import access, selectors, services
 from sessions.forms import SessieForm
 from sessions.models import Sessie, Tafel
+from sessions.views import acties
 from sessions.views.lookup import opgave_or_404, sessie_or_404
 
 
@@ -39,7 +40,9 @@ def sessie_context(request: HttpRequest, sessie: Sessie, allowed: access.Access)
 def sessie_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The facilitator's control room: steps, timer, invitation, tafels, live overview."""
     sessie, allowed = sessie_or_404(request, pk)
-    return render(request, "sessions/sessie.html", sessie_context(request, sessie, allowed))
+    context = sessie_context(request, sessie, allowed)
+    context["review"] = acties.open_elsewhere(sessie)
+    return render(request, "sessions/sessie.html", context)
 
 
 @require_POST

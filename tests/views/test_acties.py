@@ -211,3 +211,35 @@ def test_the_opgave_summary_shows_each_vervolgstaps_status_and_latest_update(
     soup = BeautifulSoup(response.content, "html.parser")
     section = soup.find(id="stappen-heading").find_parent("section").get_text(" ", strip=True)
     assert "in progress" in section and "Latest update: “Route gelopen.”" in section
+
+
+def test_the_next_sessies_control_room_reviews_the_open_vervolgstappen_of_earlier_ones(
+    client, story, facilitator
+):
+    services.vervolgstap_follow_up(
+        opgave_id=story.opgave.pk,
+        vervolgstap_id=stap("Plan van aanpak").pk,
+        status="klaar",
+        tekst="Plan vastgesteld.",
+    )
+    services.vervolgstap_follow_up(
+        opgave_id=story.opgave.pk,
+        vervolgstap_id=stap("Wijkschouw").pk,
+        status="bezig",
+        tekst="Route gelopen.",
+    )
+    derde = services.sessie_create(opgave=story.opgave, title="Derde sessie", tafels=1)
+    client.force_login(facilitator)
+    soup = BeautifulSoup(
+        client.get(reverse("sessions:sessie", args=[derde.pk])).content, "html.parser"
+    )
+    review = soup.select_one("section.review")
+    assert review.find("details").has_attr("open")  # step 1: open, to review first
+    text = review.get_text(" ", strip=True)
+    assert "Wijkschouw" in text and "Route gelopen." in text and "overdue" in text
+    assert "Plan van aanpak" not in text  # done: not to review
+    # The sessie where it was made does not review its own.
+    first = BeautifulSoup(
+        client.get(reverse("sessions:sessie", args=[story.sessie_1.pk])).content, "html.parser"
+    )
+    assert first.select_one("section.review") is None
