@@ -14,9 +14,8 @@ from django.utils.translation import ngettext
 
 from sessions import insight
 from sessions.insight import FLAG_LABELS, REASON_LABELS, VELD_LABELS, Findings, Summary
-from sessions.insight.labels import bijdrage_about
+from sessions.insight.labels import bijdrage_about, stap_status_label
 from sessions.insight.samenvatting import samenvatting_of
-from sessions.models import Vervolgstap
 from sessions.templatetags.insight_tags import whole_percent
 
 # Note: makemessages (xgettext) does not read _() inside an f-string; a string used only there
@@ -212,14 +211,13 @@ def _kaart(out: list[str], t: insight.TafelView) -> None:
             )
         out.append("")
     if t.vervolgstappen:
-        status = {k: str(label) for k, label in Vervolgstap.Status.choices}
         out.append(f"**{_('Vervolgstappen')}**\n")
         for v in t.vervolgstappen:
             others = ", ".join(md(p.name) for p in v.partijen)
             line = f"- {md(v.stap.title)} ({_('owner')}: {md(v.eigenaar.name)}"
             line += f"; {_('with')} {others}" if others else ""
             line += f"; {v.stap.datum.isoformat()}" if v.stap.datum else ""
-            line += f"; {status[v.stap.status]}"
+            line += f"; {stap_status_label(v.stap.status)}"
             out.append(line + ")")
             latest = v.stap.updates[-1] if v.stap.updates else None
             if latest and latest.tekst:

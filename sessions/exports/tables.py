@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 
 from sessions import analysis
 from sessions.insight import FLAG_LABELS, REASON_LABELS, Findings, Summary
-from sessions.models import Bijdrage, Partij, Vervolgstap
+from sessions.insight.labels import breng_labels, stap_status_label
+from sessions.models import Partij
 
 TABLE_KEYS = (
     "partijen",
@@ -73,8 +74,7 @@ def build(summary: Summary) -> list[Table]:
     _yes = yes_no.__getitem__
     wereld = {k: str(v) for k, v in Partij.Wereld.choices}
     status = {k: str(v) for k, v in Partij.Status.choices}
-    breng_soort = {k: str(v) for k, v in Bijdrage.BrengSoort.choices}
-    toezegging = {k: str(v) for k, v in Bijdrage.Toezegging.choices}
+    breng_soort, toezegging = breng_labels()
     bijdragen = {b.id: b for b in summary.bijdragen}
     places = {pk: [sessies[pk].title, tafel.label] for pk, tafel in tafels.items()}
     where = places.__getitem__
@@ -206,7 +206,6 @@ def build(summary: Summary) -> list[Table]:
         ],
         widths=(24, 12, 50, 28, 50, 12, 14),
     )
-    stap_status = {k: str(v) for k, v in Vervolgstap.Status.choices}
     # One row per partij of a vervolgstap as well: the cell of names reads well, this counts.
     t_betrokken = Table(
         "vervolgstap_partijen",
@@ -227,7 +226,7 @@ def build(summary: Summary) -> list[Table]:
                 partijen[v.eigenaar_id].name,
                 ", ".join(partijen[pk].name for pk in v.partij_ids),
                 v.datum or "",
-                stap_status.get(v.status, v.status),
+                stap_status_label(v.status),
             ]
         )
         t_updates.rows.extend(
@@ -235,7 +234,7 @@ def build(summary: Summary) -> list[Table]:
                 *where(v.tafel_id),
                 v.title,
                 timezone.localtime(u.created_at).replace(tzinfo=None) if u.created_at else "",
-                stap_status.get(u.status, u.status),
+                stap_status_label(u.status),
                 u.tekst,
                 u.author,
             ]

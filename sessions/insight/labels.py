@@ -44,6 +44,18 @@ def _breng_labels(language: str | None) -> tuple[dict[str, str], dict[str, str]]
     )
 
 
+def stap_status_label(value: str) -> str:
+    """A vervolgstap's status in words (open, in progress, done, stopped)."""
+    return _stap_status_labels(get_language()).get(value, value)
+
+
+@functools.cache
+def _stap_status_labels(language: str | None) -> dict[str, str]:
+    from sessions.models import Vervolgstap
+
+    return {k: str(v) for k, v in Vervolgstap.Status.choices}
+
+
 def bijdrage_about(b) -> str:
     """What the kaart says under a bijdrage, in words: a breng's kind and commitment, then its
     weight ("mensen en tijd · toegezegd · gewicht 3"; a haal: "gewicht 2")."""

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from sessions import analysis
 from sessions.insight.labels import FLAG_LABELS, breng_labels
 from sessions.insight.summary import KernboodschapInfo, Summary
-from sessions.models import Bijdrage
+from sessions.models import Bijdrage, Vervolgstap
 
 
 @dataclass(frozen=True)
@@ -69,9 +69,8 @@ def samenvatting_of(summary: Summary) -> Samenvatting:
         toegezegd.setdefault(b.partij_id, []).append(
             Toezegging(b.tekst, kinds.get(b.breng_soort, ""))
         )
-    underway = ("open", "bezig")  # the open ones: done and stopped are not next steps
     stappen = sorted(
-        [v for v in summary.vervolgstappen if v.status in underway],
+        [v for v in summary.vervolgstappen if v.status in Vervolgstap.UNDERWAY],
         key=lambda v: (v.datum is None, v.datum or datetime.date.max, v.position),
     )
     return Samenvatting(

@@ -180,6 +180,9 @@ class Vervolgstap(models.Model):
         KLAAR = "klaar", _("done")
         GESTOPT = "gestopt", _("stopped")
 
+    # Still to do: what the samenvatting lists, a next sessie reviews, and can be overdue.
+    UNDERWAY = ("open", "bezig")
+
     tafel = models.ForeignKey(Tafel, on_delete=models.CASCADE, related_name="vervolgstappen")
     title = models.CharField(_("title"), max_length=300)
     eigenaar = models.ForeignKey(

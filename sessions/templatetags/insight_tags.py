@@ -8,7 +8,7 @@ from django import template
 from django.utils.formats import number_format
 
 from sessions.insight import FLAG_LABELS, REASON_LABELS, VELD_LABELS
-from sessions.insight.labels import bijdrage_about
+from sessions.insight.labels import bijdrage_about, stap_status_label
 
 register = template.Library()
 
@@ -22,9 +22,7 @@ def about(bijdrage) -> str:
 @register.filter
 def stap_status(value: str) -> str:
     """A vervolgstap's status in words."""
-    from sessions.models import Vervolgstap
-
-    return str(dict(Vervolgstap.Status.choices).get(value, value))
+    return stap_status_label(value)
 
 
 @register.filter

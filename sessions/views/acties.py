@@ -27,8 +27,6 @@ from sessions import services
 from sessions.models import Opgave, Vervolgstap, VervolgstapUpdate
 from sessions.views.lookup import opgave_or_404
 
-UNDERWAY = (Vervolgstap.Status.OPEN, Vervolgstap.Status.BEZIG)
-
 
 @dataclass(frozen=True)
 class Actie:
@@ -57,7 +55,7 @@ def _acties(opgave: Opgave) -> list[Actie]:
 
 def _overdue(stap: Vervolgstap, today: datetime.date) -> bool:
     """Its date has passed while it is still open or in progress."""
-    return stap.datum is not None and stap.datum < today and stap.status in UNDERWAY
+    return stap.datum is not None and stap.datum < today and stap.status in Vervolgstap.UNDERWAY
 
 
 def open_elsewhere(sessie) -> list[Actie]:
@@ -66,7 +64,7 @@ def open_elsewhere(sessie) -> list[Actie]:
     return [
         a
         for a in _acties(sessie.opgave)
-        if a.stap.tafel.sessie_id != sessie.pk and a.stap.status in UNDERWAY
+        if a.stap.tafel.sessie_id != sessie.pk and a.stap.status in Vervolgstap.UNDERWAY
     ]
 
 
