@@ -14,17 +14,8 @@ from icalendar import Calendar
 from sessions import services
 from sessions.models import Vervolgstap, VervolgstapUpdate
 from tests import factories
-from tests.insight_data import build_story
 
-
-@pytest.fixture(autouse=True)
-def english(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-
-@pytest.fixture
-def story(opgave):
-    return build_story(opgave.team)
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def stap(title):

@@ -15,18 +15,8 @@ from sessions import insight, services
 from sessions.exports import jsondoc
 from sessions.models import Bijdrage, Membership, Opgave
 from tests import factories
-from tests.insight_data import build_story
 
-
-@pytest.fixture(autouse=True)
-def english(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-
-@pytest.fixture
-def story(opgave):
-    # The conftest's facilitator and coordinator are members of this opgave's team.
-    return build_story(opgave.team)
+pytestmark = pytest.mark.usefixtures("english")
 
 
 def page(client, url):
