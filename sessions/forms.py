@@ -155,6 +155,39 @@ class SessieForm(forms.Form):
         initial=1,
         required=False,
     )
+    # A new sessie of a lopend proces goes on from a kaart of an earlier one (services.carry);
+    # the view offers the opgave's written kaarten.
+    bron = forms.TypedChoiceField(
+        label=_("Start from"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_(
+            "Its perspectieven, halen and brengen, koppelingen and open vervolgstappen are "
+            "carried onto the new kaarten, marked with the sessie they came from. The earlier "
+            "kaart does not change."
+        ),
+    )
+    onto = forms.ChoiceField(
+        label=_("Carry them onto"),
+        choices=[
+            ("tafels", _("every tafel's kaart")),
+            ("plenair", _("the plenary kaart")),
+        ],
+        initial="tafels",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def offer_sources(self, tafels) -> None:
+        """The kaarten this sessie can start from; no choice when there are none."""
+        if not tafels:
+            del self.fields["bron"], self.fields["onto"]
+            return
+        self.fields["bron"].choices = [
+            ("", _("Empty kaarten")),
+            *((t.pk, f"{t.sessie.title}: {t}") for t in tafels),
+        ]
 
     def clean_starts_at(self):
         starts_at = self.cleaned_data["starts_at"]

@@ -18,7 +18,15 @@ from django.utils.translation import gettext_lazy as _
 
 from sessions import services
 from sessions.access import Access
-from sessions.models import GEWICHTEN, URGENTIES, Bijdrage, OpgaveVersie, Partij, Tafel
+from sessions.models import (
+    GEWICHTEN,
+    URGENTIES,
+    Bijdrage,
+    OpgaveVersie,
+    Partij,
+    Tafel,
+    Vervolgstap,
+)
 
 
 def kaart_text_field(label, *, required=True) -> forms.CharField:
@@ -273,6 +281,28 @@ class MissingPartijForm(KaartActionForm):
         )
 
 
+class VervolgstapFollowUpForm(KaartActionForm):
+    id = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(label=_("Status"), choices=Vervolgstap.Status.choices)
+    tekst = forms.CharField(
+        label=_("What happened (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def apply(self, *, tafel, access, actor):
+        data = self.cleaned_data
+        return services.vervolgstap_follow_up(
+            opgave_id=tafel.sessie.opgave_id,
+            vervolgstap_id=data["id"],
+            status=data["status"],
+            tekst=data["tekst"],
+            tafel=tafel,
+            actor=actor,
+        )
+
+
 class UndoForm(KaartActionForm):
     def apply(self, *, tafel, access, actor):
         return services.undo_last(tafel=tafel, actor=actor)
@@ -290,6 +320,7 @@ ACTIONS: dict[str, type[KaartActionForm]] = {
     "koppeling_delete": KoppelingDeleteForm,
     "vervolgstap_save": VervolgstapForm,
     "vervolgstap_delete": VervolgstapDeleteForm,
+    "vervolgstap_follow_up": VervolgstapFollowUpForm,
     "opgave_text": OpgaveTextForm,
     "partij_missing": MissingPartijForm,
     "undo": UndoForm,

@@ -30,8 +30,10 @@ class Change(StrEnum):
     VERVOLGSTAP_ADDED = "vervolgstap_added"
     VERVOLGSTAP_EDITED = "vervolgstap_edited"
     VERVOLGSTAP_DELETED = "vervolgstap_deleted"
+    VERVOLGSTAP_FOLLOWED = "vervolgstap_followed"
     OPGAVE_TEXT_SET = "opgave_text_set"
     PARTIJ_ADDED = "partij_added"
+    KAART_CARRIED = "kaart_carried"
     UNDONE = "undone"
 
 
@@ -39,7 +41,8 @@ class Change(StrEnum):
 class Spec:
     """What a kind of change is.
 
-    action: the page's action that makes it (docs/protocol.md).
+    action: the page's action that makes it (docs/protocol.md); None for a change the kaart's
+        page does not make (a sessie started from an earlier kaart: services.carry).
     regions: the kaart's live regions it changes; "partij" is the block of the event's
         data["partij"], "bijdragen" only that partij's halen and brengen, "bijdrage" the one
         bijdrage data["id"] (appended, replaced or taken out as the kind says).
@@ -47,13 +50,15 @@ class Spec:
     undoable: whether its author can take it back (then its service registers the undo).
     """
 
-    action: str
+    action: str | None
     regions: tuple[str, ...]
     announcement: str | Promise
     undoable: bool = True
 
 
 _ITEMS = ("bijdragen", "koppelingen", "inzicht")
+# Every partij's block and what hangs on the partijen: nearly the whole kaart.
+_PARTIJEN = ("partijen", "ontbrekend", "koppelingen", "vervolgstappen", "inzicht")
 
 SPECS: dict[Change, Spec] = {
     # "bijdrage" is the one item the change is about, pushed on its own (fragments.py).
@@ -87,11 +92,22 @@ SPECS: dict[Change, Spec] = {
     Change.VERVOLGSTAP_DELETED: Spec(
         "vervolgstap_delete", ("vervolgstappen", "inzicht"), _("deleted a vervolgstap")
     ),
+    Change.VERVOLGSTAP_FOLLOWED: Spec(
+        "vervolgstap_follow_up", ("vervolgstappen",), _("followed up a vervolgstap")
+    ),
     Change.OPGAVE_TEXT_SET: Spec("opgave_text", ("opgave",), _("changed the opgave's wording")),
     Change.PARTIJ_ADDED: Spec(
         "partij_missing",
-        ("partijen", "ontbrekend", "koppelingen", "vervolgstappen", "inzicht"),
+        _PARTIJEN,
         _("noted a missing partij"),
+    ),
+    # A new sessie started from an earlier kaart: its items arrive at once, before anyone is
+    # seated (services.carry); the facilitator deletes what is not wanted.
+    Change.KAART_CARRIED: Spec(
+        None,
+        _PARTIJEN,
+        _("carried items from an earlier sessie"),
+        undoable=False,
     ),
     # An undo changes what the change it takes back changed (fragments.regions_for_event).
     Change.UNDONE: Spec("undo", (), _("undid a change"), undoable=False),

@@ -32,6 +32,7 @@ from sessions.models import (
     Sessie,
     Tafel,
     Vervolgstap,
+    VervolgstapUpdate,
 )
 
 
@@ -108,6 +109,11 @@ class Kaart:
     @property
     def gewichten(self) -> tuple[int, ...]:
         return GEWICHTEN
+
+    @property
+    def statuses(self) -> list[tuple[str, str]]:
+        """A vervolgstap's states, for its follow-up form."""
+        return Vervolgstap.Status.choices
 
     @property
     def urgenties(self) -> tuple[int, ...]:
@@ -241,8 +247,15 @@ def _kaart_for(tafel_id: int, access: Access) -> Kaart:
     ]
     vervolgstappen = list(
         tafel.vervolgstappen.select_related("eigenaar").prefetch_related(
-            Prefetch("partijen", queryset=Partij.objects.order_by("name"))
+            Prefetch("partijen", queryset=Partij.objects.order_by("name")),
+            Prefetch("updates", queryset=VervolgstapUpdate.objects.order_by("created_at", "id")),
         )
+    )
+    _herkomst(
+        [b.perspectief for b in blocks.values() if b.perspectief],
+        bijdragen,
+        koppelingen,
+        vervolgstappen,
     )
     deelnemers = list(tafel.deelnemers.filter(revoked=False).select_related("partij"))
     presences = present_at(tafel.pk)
@@ -260,6 +273,17 @@ def _kaart_for(tafel_id: int, access: Access) -> Kaart:
         seq=last,
         access=access,
     )
+
+
+def _herkomst(*groups: list) -> None:
+    """The earlier sessie each carried item came from (services.carry), read in one query for
+    the whole kaart, not one per item."""
+    items = [item for group in groups for item in group if item.herkomst_id]
+    if not items:
+        return
+    sessies = Sessie.objects.only("pk", "title").in_bulk({item.herkomst_id for item in items})
+    for item in items:
+        item.herkomst = sessies.get(item.herkomst_id)
 
 
 def plenair_kaarten(sessie: Sessie, access: Access) -> dict:

@@ -81,8 +81,9 @@ def test_the_summary_shows_dates_and_numbers_in_the_language(client, kaart, faci
 def test_the_kaart_shows_the_vervolgstap_date_in_the_language(client, kaart, facilitator, language):
     client.force_login(facilitator)
     text = text_of(client.get(kaart.get_absolute_url(), HTTP_ACCEPT_LANGUAGE=language))
-    menu = "⋯ Acties" if language == "nl" else "⋯ Actions"  # the item's menu control follows
-    item = re.search(rf"{VERVOLGSTAP} (.*?)(?= {menu})", text)
+    # The item's follow-up control follows its owner, partijen and date.
+    follow = "Status bijwerken" if language == "nl" else "Update the status"
+    item = re.search(rf"{VERVOLGSTAP} (.*?)(?= {follow})", text)
     assert item and item[1].endswith(EXPECTED[language]["datum"]), item and item[1]
 
 

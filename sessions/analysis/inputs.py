@@ -48,6 +48,7 @@ class BijdrageInfo:
     toezegging: str = ""
     vertrouwelijk: bool = False
     position: int = 0
+    herkomst_id: int | None = None  # the earlier sessie it was carried from (services.carry)
 
     @property
     def is_breng(self) -> bool:
@@ -62,6 +63,7 @@ class KoppelingInfo:
     haal_id: int
     breng_id: int
     tafel_id: int = 0
+    herkomst_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,8 @@ class VervolgstapInfo:
     position: int = 0
     status: str = "open"  # open, bezig, klaar or gestopt (models.Vervolgstap.Status)
     updates: tuple[UpdateInfo, ...] = ()  # its follow-up, oldest first
+    herkomst_id: int | None = None
+    voorganger_id: int | None = None  # the vervolgstap of an earlier sessie it continues
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ class PerspectiefInfo:
     tafel_id: int = 0
     revealed: bool = True
     vertrouwelijk: bool = False
+    herkomst_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sessions import services
-from sessions.models import Opgave, Team
+from sessions.models import Opgave, Team, Vervolgstap
 
 SCHEMA_PATH = Path(__file__).with_name("export.schema.json")
 
@@ -81,7 +81,7 @@ def parse(raw: bytes | str | dict) -> dict[str, Any]:
             for e in errors[:5]
         ]
         raise ValidationError(
-            [_("This file is not a Halen/Brengen export (version 1).")] + messages,
+            [_("This file is not a Halen/Brengen export (version 1 or 2).")] + messages,
             code="schema",
         )
     _check_references(document)
@@ -185,8 +185,24 @@ def _check_references(document: dict[str, Any]) -> None:
     for versie in document["opgave"]["versies"] + document["opgave"].get("kernboodschappen", []):
         if versie.get("sessie") is not None and versie["sessie"] not in sessies:
             problems.append(_("A version refers to a sessie that is not in the file."))
+    stappen = {
+        stap.get("id")
+        for sessie in document["sessies"]
+        for tafel in sessie["tafels"]
+        for stap in tafel["vervolgstappen"]
+    }
     for sessie in document["sessies"]:
         for tafel in sessie["tafels"]:
+            items = [tafel[key] for key in ("perspectieven", "bijdragen", "koppelingen")]
+            items.append(tafel["vervolgstappen"])
+            for item in (item for group in items for item in group):
+                if item.get("herkomst") is not None and item["herkomst"] not in sessies:
+                    problems.append(_("An item was carried from a sessie that is not in the file."))
+            for stap in tafel["vervolgstappen"]:
+                if stap.get("voorganger") is not None and stap["voorganger"] not in stappen:
+                    problems.append(
+                        _("A vervolgstap continues a vervolgstap that is not in the file.")
+                    )
             soort = {b["id"]: b["soort"] for b in tafel["bijdragen"]}
             referred = [p["partij"] for p in tafel["perspectieven"]]
             referred += [b["partij"] for b in tafel["bijdragen"]]
@@ -228,6 +244,7 @@ def opgave_import(
             for p in data["partijen"]
         }
         sessies = {}
+        written = []  # (the item made, its data): for where it was carried from
         for s in data["sessies"]:
             sessie = services.sessie_create(
                 opgave=opgave, title=s["title"], state=s["state"], tafels=0, actor=actor
@@ -240,7 +257,7 @@ def opgave_import(
                     tafel = services.plenair_tafel(sessie=sessie)
                 else:
                     tafel = services.tafel_add(sessie=sessie, name=t.get("name", ""))
-                _fill_kaart(tafel, t, partijen, actor)
+                written += _fill_kaart(tafel, t, partijen, actor)
         for v in sorted(data["opgave"]["versies"], key=lambda v: (v["veld"], v["nummer"])):
             services.opgave_text_set(
                 opgave=opgave,
@@ -249,6 +266,7 @@ def opgave_import(
                 sessie=sessies.get(v.get("sessie")),
                 actor=actor,
             )
+        _provenance(written, sessies)
         kernboodschappen = data["opgave"].get("kernboodschappen", [])  # since 2026-12
         for k in sorted(kernboodschappen, key=lambda k: (k.get("sessie") or 0, k["nummer"])):
             services.kernboodschap_set(
@@ -260,29 +278,58 @@ def opgave_import(
     return opgave
 
 
-def _fill_kaart(tafel, data: dict[str, Any], partijen: dict, actor: services.Actor) -> None:
+def _provenance(written: list[tuple[Any, dict]], sessies: dict) -> None:
+    """Where the items came from (version 2): the sessie each was carried from, and the
+    vervolgstap each continues, both among what was imported."""
+    stappen = {
+        data["id"]: item
+        for item, data in written
+        if isinstance(item, Vervolgstap) and data.get("id") is not None
+    }
+    services.provenance_set(
+        herkomst=[
+            (item, sessies[data["herkomst"]])
+            for item, data in written
+            if data.get("herkomst") is not None
+        ],
+        voorgangers=[
+            (item, stappen[data["voorganger"]])
+            for item, data in written
+            if isinstance(item, Vervolgstap) and data.get("voorganger") in stappen
+        ],
+    )
+
+
+def _fill_kaart(
+    tafel, data: dict[str, Any], partijen: dict, actor: services.Actor
+) -> list[tuple[Any, dict]]:
+    """The kaart's items, through the services, as a participant would have written them;
+    the items made, with their data."""
+    written = []
     # Revealed perspectieven first, then reveal them, then the private ones: revealing is
     # per tafel, all at once.
     revealed = [p for p in data["perspectieven"] if p.get("revealed", True)]
     private = [p for p in data["perspectieven"] if not p.get("revealed", True)]
     for p in revealed:
-        services.perspectief_set(
+        perspectief = services.perspectief_set(
             tafel=tafel,
             partij=partijen[p["partij"]],
             tekst=p["tekst"],
             urgentie=p["urgentie"],
             actor=actor,
         )
+        written.append((perspectief, p))
     if revealed:
         services.perspectieven_reveal(tafel=tafel, actor=actor)
     for p in private:
-        services.perspectief_set(
+        perspectief = services.perspectief_set(
             tafel=tafel,
             partij=partijen[p["partij"]],
             tekst=p["tekst"],
             urgentie=p["urgentie"],
             actor=actor,
         )
+        written.append((perspectief, p))
     bijdragen = {}
     order = sorted(data["bijdragen"], key=lambda b: (b["partij"], b["soort"], b.get("position", 0)))
     for b in order:
@@ -297,13 +344,15 @@ def _fill_kaart(tafel, data: dict[str, Any], partijen: dict, actor: services.Act
             vertrouwelijk=b.get("vertrouwelijk", False),
             actor=actor,
         )
+        written.append((bijdragen[b["id"]], b))
     for k in data["koppelingen"]:
-        services.koppeling_add(
+        koppeling = services.koppeling_add(
             tafel=tafel,
             haal_id=bijdragen[k["haal"]].pk,
             breng_id=bijdragen[k["breng"]].pk,
             actor=actor,
         )
+        written.append((koppeling, k))
     for v in sorted(data["vervolgstappen"], key=lambda v: v.get("position", 0)):
         stap = services.vervolgstap_add(
             tafel=tafel,
@@ -313,6 +362,7 @@ def _fill_kaart(tafel, data: dict[str, Any], partijen: dict, actor: services.Act
             datum=datetime.date.fromisoformat(v["datum"]) if v.get("datum") else None,
             actor=actor,
         )
+        written.append((stap, v))
         # Its follow-up, in order; a document with a status but no log sets the status.
         updates = v.get("updates") or (
             [{"status": v["status"]}] if v.get("status", "open") != "open" else []
@@ -325,3 +375,4 @@ def _fill_kaart(tafel, data: dict[str, Any], partijen: dict, actor: services.Act
                 tekst=u.get("tekst", ""),
                 actor=actor,
             )
+    return written

@@ -14,7 +14,9 @@ from sessions import analysis
 from sessions.insight import Findings, Summary
 
 FORMAT = "halenbrengen-export"
-VERSION = 1
+# 2: items carry `herkomst` (the sessie they were carried from) and vervolgstappen their
+# `voorganger`; a version 1 document is one without them, and still imports.
+VERSION = 2
 
 
 def _time(value: datetime.datetime | None) -> str | None:
@@ -59,6 +61,14 @@ def _findings(findings: Findings) -> dict[str, Any]:
 
 
 def build(summary: Summary) -> dict[str, Any]:
+    sessie_ids = {s.id for s in summary.sessies}
+    stap_ids = {v.id for v in summary.vervolgstappen}
+
+    def herkomst(item) -> int | None:
+        """Its sessie of origin, when that sessie is in the document (not in a sessie export
+        of a later one)."""
+        return item.herkomst_id if item.herkomst_id in sessie_ids else None
+
     by_tafel: dict[int, dict[str, list]] = {}
     for name in ("perspectieven", "bijdragen", "koppelingen", "vervolgstappen"):
         for item in getattr(summary, name):
@@ -79,6 +89,7 @@ def build(summary: Summary) -> dict[str, Any]:
                     "urgentie": p.urgentie,
                     "revealed": p.revealed,
                     "vertrouwelijk": p.vertrouwelijk,
+                    "herkomst": herkomst(p),
                 }
                 for p in items.get("perspectieven", [])
             ],
@@ -93,11 +104,12 @@ def build(summary: Summary) -> dict[str, Any]:
                     "toezegging": b.toezegging,
                     "vertrouwelijk": b.vertrouwelijk,
                     "position": b.position,
+                    "herkomst": herkomst(b),
                 }
                 for b in items.get("bijdragen", [])
             ],
             "koppelingen": [
-                {"id": k.id, "haal": k.haal_id, "breng": k.breng_id}
+                {"id": k.id, "haal": k.haal_id, "breng": k.breng_id, "herkomst": herkomst(k)}
                 for k in items.get("koppelingen", [])
             ],
             "vervolgstappen": [
@@ -118,6 +130,8 @@ def build(summary: Summary) -> dict[str, Any]:
                         }
                         for u in v.updates
                     ],
+                    "herkomst": herkomst(v),
+                    "voorganger": v.voorganger_id if v.voorganger_id in stap_ids else None,
                 }
                 for v in items.get("vervolgstappen", [])
             ],

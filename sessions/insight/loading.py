@@ -134,7 +134,14 @@ def _load(
     perspectieven = [
         PerspectiefInfo(*row)
         for row in perspectieven_qs.order_by("tafel_id", "partij__name", "id").values_list(
-            "id", "partij_id", "tekst", "urgentie", "tafel_id", "revealed", "vertrouwelijk"
+            "id",
+            "partij_id",
+            "tekst",
+            "urgentie",
+            "tafel_id",
+            "revealed",
+            "vertrouwelijk",
+            "herkomst_id",
         )
     ]
     bijdragen = []
@@ -151,8 +158,9 @@ def _load(
         "breng_soort",
         "toezegging",
         "vertrouwelijk",
+        "herkomst_id",
     ):
-        pk, partij_id, soort, tekst, gewicht, tid, breng_soort, toezegging, vertrouwelijk = row
+        pk, partij_id, soort, tekst, gewicht, tid, breng_soort, toezegging, secret, herkomst = row
         # The position is the rank among the partij's halen (or brengen) on the kaart.
         key = (tid, partij_id, soort)
         bijdragen.append(
@@ -165,17 +173,18 @@ def _load(
                 tid,
                 breng_soort,
                 toezegging,
-                vertrouwelijk,
+                secret,
                 rank[key],
+                herkomst,
             )
         )
         rank[key] += 1
     visible = {b.id for b in bijdragen}
     koppelingen = [
-        KoppelingInfo(pk, haal_id, breng_id, tid)
-        for pk, haal_id, breng_id, tid in Koppeling.objects.filter(**on_kaart)
+        KoppelingInfo(pk, haal_id, breng_id, tid, herkomst)
+        for pk, haal_id, breng_id, tid, herkomst in Koppeling.objects.filter(**on_kaart)
         .order_by("tafel_id", "created_at", "id")
-        .values_list("id", "haal_id", "breng_id", "tafel_id")
+        .values_list("id", "haal_id", "breng_id", "tafel_id", "herkomst_id")
         if haal_id in visible and breng_id in visible
     ]
     stap_partijen: dict[int, list[int]] = defaultdict(list)
@@ -195,10 +204,19 @@ def _load(
         stap_updates[stap_id].append(UpdateInfo(*update))
     vervolgstappen = []
     counter: dict[int, int] = defaultdict(int)  # the position: its rank on its kaart
-    for pk, title, eigenaar_id, datum, tid, status in (
+    for pk, title, eigenaar_id, datum, tid, status, herkomst, voorganger in (
         Vervolgstap.objects.filter(**on_kaart)
         .order_by("tafel_id", "position", "id")
-        .values_list("id", "title", "eigenaar_id", "datum", "tafel_id", "status")
+        .values_list(
+            "id",
+            "title",
+            "eigenaar_id",
+            "datum",
+            "tafel_id",
+            "status",
+            "herkomst_id",
+            "voorganger_id",
+        )
     ):
         vervolgstappen.append(
             VervolgstapInfo(
@@ -211,6 +229,8 @@ def _load(
                 counter[tid],
                 status,
                 tuple(stap_updates[pk]),
+                herkomst,
+                voorganger,
             )
         )
         counter[tid] += 1

@@ -10,12 +10,25 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from sessions.models.opgaven import Partij, Written
-from sessions.models.sessies import Deelnemer, Tafel
+from sessions.models.sessies import Deelnemer, Sessie, Tafel
 
 # The scales of the kaart, written once: the database's constraints, the forms, the services and
 # the templates take them from here.
 URGENTIES = (1, 2, 3, 4, 5)  # a perspectief's urgency: 1 = low, 5 = very high
 GEWICHTEN = (1, 2, 3)  # a bijdrage's weight
+
+
+def carried_from() -> models.ForeignKey:
+    """An item's `herkomst`: the earlier sessie it was carried from when its sessie started
+    from that kaart (services.carry); None when it was written here."""
+    return models.ForeignKey(
+        Sessie,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("carried from"),
+    )
 
 
 class Perspectief(models.Model):
@@ -32,6 +45,7 @@ class Perspectief(models.Model):
         Deelnemer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    herkomst = carried_from()
 
     class Meta:
         ordering = ["tafel", "partij__name"]
@@ -89,6 +103,7 @@ class Bijdrage(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    herkomst = carried_from()
 
     class Meta:
         ordering = ["tafel", "partij", "soort", "position", "id"]
@@ -156,6 +171,7 @@ class Koppeling(models.Model):
         Deelnemer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    herkomst = carried_from()
 
     class Meta:
         ordering = ["tafel", "created_at", "id"]
@@ -202,6 +218,17 @@ class Vervolgstap(models.Model):
         Deelnemer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    herkomst = carried_from()
+    # The vervolgstap of an earlier sessie this one continues (carried with it): its follow-up
+    # goes on here, and the action list shows this one in its place.
+    voorganger = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="opvolgers",
+        verbose_name=_("continues"),
+    )
 
     class Meta:
         ordering = ["tafel", "position", "id"]
@@ -218,6 +245,12 @@ class Vervolgstap(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def latest_update(self) -> "VervolgstapUpdate | None":
+        """Its newest follow-up (from the prefetched log when the kaart's read loaded it)."""
+        updates = list(self.updates.all())
+        return max(updates, key=lambda u: (u.created_at, u.pk)) if updates else None
 
 
 class VervolgstapUpdate(Written):

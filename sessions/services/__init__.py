@@ -9,6 +9,7 @@ data, as `services.bijdrage_add(...)`. One module per subject (docs/architecture
 - changes: the spine of every kaart change (lock, number, log, bell; nonces; shared checks)
 - bijdragen, perspectieven, koppelingen, vervolgstappen, kaart_opgave: the kaart's items,
   each module with the undo of its own changes
+- carry: a new sessie started from an earlier kaart (a lopend proces)
 - undo: undo of one's own last kaart change
 - presence: who is at a tafel now
 """
@@ -18,6 +19,13 @@ from sessions.services.bijdragen import (
     bijdrage_delete,
     bijdrage_edit,
     bijdrage_move,
+)
+from sessions.services.carry import (
+    ONTO_PLENAIR,
+    ONTO_TAFELS,
+    carry_sources,
+    kaart_carry,
+    provenance_set,
 )
 from sessions.services.changes import (
     NONCE_WINDOW,
@@ -91,6 +99,11 @@ from sessions.services.vervolgstappen import (
 )
 
 __all__ = [
+    "ONTO_PLENAIR",
+    "ONTO_TAFELS",
+    "carry_sources",
+    "kaart_carry",
+    "provenance_set",
     "Actor",
     "SYSTEM",
     "is_valid_text",

@@ -191,33 +191,62 @@ def vervolgstap_follow_up(
     vervolgstap_id: int,
     status: str,
     tekst: str = "",
+    tafel: Tafel | None = None,
     actor: Actor = SYSTEM,
 ) -> VervolgstapUpdate:
     """Log how a vervolgstap of the opgave goes: its status from now on and a short update
-    (at least one of the two must say something new)."""
+    (at least one of the two must say something new). A change of the kaart it stands on,
+    live there like any other; from that kaart (`tafel`) only a vervolgstap on it."""
     if status not in Vervolgstap.Status.values:
         raise ValidationError({"status": _("Unknown status.")}, code="invalid")
     tekst = _clean_text(tekst, field="tekst", required=False, max_length=2000)
+    where = Vervolgstap.objects.filter(pk=vervolgstap_id, tafel__sessie__opgave_id=opgave_id)
+    if tafel is not None:
+        where = where.filter(tafel=tafel)
+    tafel_id = where.values_list("tafel_id", flat=True).first()
+    if tafel_id is None:
+        raise _gone_stap()
+    kaart = tafel if tafel is not None else Tafel.objects.select_related("sessie").get(pk=tafel_id)
     with transaction.atomic():
-        stap = (
-            Vervolgstap.objects.select_for_update()
-            .filter(pk=vervolgstap_id, tafel__sessie__opgave_id=opgave_id)
-            .first()
-        )
-        if stap is None:
-            raise ValidationError(
-                _("This vervolgstap no longer exists; someone may have deleted it."), code="gone"
-            )
+        _lock(kaart)
+        stap = Vervolgstap.objects.filter(pk=vervolgstap_id, tafel=kaart).first()
+        if stap is None:  # deleted (or moved) since
+            raise _gone_stap()
         if status == stap.status and not tekst:
             raise ValidationError(
                 {"tekst": _("Choose another status or write what happened.")}, code="required"
             )
+        before = stap.status
         stap.status = status
         stap.save(update_fields=["status"])
-        return VervolgstapUpdate.objects.create(
+        update = VervolgstapUpdate.objects.create(
             vervolgstap=stap,
             status=status,
             tekst=tekst,
             author_name=actor.name,
             author_user=actor.user,
         )
+        _record(
+            tafel=kaart,
+            kind=Change.VERVOLGSTAP_FOLLOWED,
+            data={"id": stap.pk, "update": update.pk, "before": before},
+            actor=actor,
+        )
+    return update
+
+
+def _gone_stap() -> ValidationError:
+    return ValidationError(
+        _("This vervolgstap no longer exists; someone may have deleted it."), code="gone"
+    )
+
+
+@undoes(Change.VERVOLGSTAP_FOLLOWED)
+def _undo_vervolgstap_followed(tafel: Tafel, data: dict, actor: Actor) -> dict:
+    stap = Vervolgstap.objects.filter(tafel=tafel, pk=data["id"]).first()
+    if stap is None:
+        raise NothingToUndo(_("This item was deleted in the meantime."))
+    VervolgstapUpdate.objects.filter(pk=data["update"], vervolgstap=stap).delete()
+    stap.status = data["before"]
+    stap.save(update_fields=["status"])
+    return {}

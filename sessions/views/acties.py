@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import Max, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +24,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from icalendar import Calendar, Event
 
 from sessions import services
-from sessions.models import Opgave, Vervolgstap, VervolgstapUpdate
+from sessions.kinds import Change
+from sessions.models import KaartEvent, Opgave, Vervolgstap, VervolgstapUpdate
 from sessions.views.lookup import opgave_or_404
 
 
@@ -32,25 +33,67 @@ from sessions.views.lookup import opgave_or_404
 class Actie:
     stap: Vervolgstap
     overdue: bool
+    # Its follow-up, oldest first: that of the vervolgstappen it continues (carried into a
+    # later sessie, services.carry) and its own.
+    updates: tuple[VervolgstapUpdate, ...] = ()
+    # Carried onto several kaarten at once, it goes on on each: how many besides this one.
+    elsewhere: int = 0
 
     @property
     def last_update(self) -> VervolgstapUpdate | None:
-        updates = list(self.stap.updates.all())
-        return updates[-1] if updates else None
+        return self.updates[-1] if self.updates else None
 
 
 def _acties(opgave: Opgave) -> list[Actie]:
+    """Every vervolgstap of the opgave that goes on: one carried into a later sessie is shown
+    as the one it went on as there, with the follow-up of both."""
     today = timezone.localdate()
-    stappen = (
+    stappen = list(
         Vervolgstap.objects.filter(tafel__sessie__opgave=opgave)
         .select_related("eigenaar", "tafel__sessie")
         .prefetch_related("partijen", Prefetch("updates", VervolgstapUpdate.objects.all()))
     )
-    order = sorted(
-        stappen,
-        key=lambda s: (s.datum is None, s.datum or datetime.date.max, s.tafel.sessie_id, s.pk),
+    by_pk = {stap.pk: stap for stap in stappen}
+    continued = {stap.voorganger_id for stap in stappen}
+    # The ones that go on, by the vervolgstap they all started as.
+    going_on: dict[int, list[Vervolgstap]] = {}
+    for stap in stappen:
+        if stap.pk not in continued:
+            going_on.setdefault(_chain(stap, by_pk)[-1].pk, []).append(stap)
+    acties = []
+    for copies in going_on.values():
+        log = {u.pk: u for copy in copies for s in _chain(copy, by_pk) for u in s.updates.all()}
+        updates = tuple(sorted(log.values(), key=lambda u: (u.created_at, u.pk)))
+        # The one followed up last stands for them (the first one carried, when none was).
+        newest = {u.vervolgstap_id for u in updates[-1:]}
+        shown = next((s for s in copies if s.pk in newest), min(copies, key=lambda s: s.pk))
+        acties.append(
+            Actie(
+                shown,
+                overdue=_overdue(shown, today),
+                updates=updates,
+                elsewhere=len(copies) - 1,
+            )
+        )
+    return sorted(
+        acties,
+        key=lambda a: (
+            a.stap.datum is None,
+            a.stap.datum or datetime.date.max,
+            a.stap.tafel.sessie_id,
+            a.stap.pk,
+        ),
     )
-    return [Actie(stap, overdue=_overdue(stap, today)) for stap in order]
+
+
+def _chain(stap: Vervolgstap, by_pk: dict[int, Vervolgstap]) -> list[Vervolgstap]:
+    """The vervolgstap and the ones it continues, newest first."""
+    chain, seen = [], set()
+    while stap is not None and stap.pk not in seen:
+        seen.add(stap.pk)
+        chain.append(stap)
+        stap = by_pk.get(stap.voorganger_id)
+    return chain
 
 
 def _overdue(stap: Vervolgstap, today: datetime.date) -> bool:
@@ -81,10 +124,37 @@ def _filtered(acties: list[Actie], partij: str, status: str) -> list[Actie]:
     return acties
 
 
+# How often an open action list asks whether a vervolgstap changed, in seconds.
+LIVE_EVERY = 5
+
+# The changes of a kaart that change its vervolgstappen (an undo may be one of them).
+_STAP_CHANGES = (
+    Change.VERVOLGSTAP_ADDED,
+    Change.VERVOLGSTAP_EDITED,
+    Change.VERVOLGSTAP_DELETED,
+    Change.VERVOLGSTAP_FOLLOWED,
+    Change.KAART_CARRIED,
+    Change.PARTIJ_ADDED,
+    Change.UNDONE,
+)
+
+
+def _stamp(opgave: Opgave) -> str:
+    """Changes with every change of a vervolgstap of the opgave: the newest such event of its
+    kaarten (follow-ups logged on the action list are kaart changes too)."""
+    newest = KaartEvent.objects.filter(
+        tafel__sessie__opgave=opgave, kind__in=_STAP_CHANGES
+    ).aggregate(newest=Max("pk"))["newest"]
+    return str(newest or 0)
+
+
 @require_safe
 @login_required
 def acties(request: HttpRequest, pk: int) -> HttpResponse:
     opgave, allowed = opgave_or_404(request, pk)
+    stamp = _stamp(opgave)
+    if request.GET.get("live") == stamp:
+        return HttpResponse(status=204)  # nothing changed: htmx keeps the list as it is
     partij, status = request.GET.get("partij", ""), request.GET.get("status", "")
     every = _acties(opgave)
     shown = _filtered(every, partij, status)
@@ -98,9 +168,19 @@ def acties(request: HttpRequest, pk: int) -> HttpResponse:
         "statuses": Vervolgstap.Status.choices,
         "chosen_partij": partij,
         "chosen_status": status,
-        "query": request.GET.urlencode(),
+        "query": _query(request, drop="live"),
+        "live_url": f"?{_query(request, drop='live', live=stamp)}",
+        "live_every": LIVE_EVERY,
     }
-    return render(request, "sessions/acties.html", context)
+    template = "sessions/acties.html#live" if "live" in request.GET else "sessions/acties.html"
+    return render(request, template, context)
+
+
+def _query(request: HttpRequest, *, drop: str, **extra: str) -> str:
+    query = request.GET.copy()
+    query.pop(drop, None)
+    query.update(extra)
+    return query.urlencode()
 
 
 @require_http_methods(["POST"])

@@ -250,13 +250,18 @@ def sessie_edit(request: HttpRequest, pk: int, sessie_pk: int | None = None) -> 
         else {"timer_minutes": 15, "tafels": 1}
     )
     form = SessieForm(request.POST or None, initial=initial)
+    sources = {}
     if sessie:
-        del form.fields["tafels"]
+        del form.fields["tafels"], form.fields["bron"], form.fields["onto"]
+    else:
+        sources = {t.pk: t for t in services.carry_sources(opgave.pk)}
+        form.offer_sources(list(sources.values()))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        new = sessie is None
         try:
             with transaction.atomic():
-                if sessie is None:
+                if new:
                     sessie = services.sessie_create(
                         opgave=opgave,
                         title=data["title"],
@@ -264,6 +269,13 @@ def sessie_edit(request: HttpRequest, pk: int, sessie_pk: int | None = None) -> 
                         tafels=data.get("tafels") or 1,
                         actor=services.Actor(user=request.user),
                     )
+                    if data.get("bron"):
+                        services.kaart_carry(
+                            sessie=sessie,
+                            bron=sources[data["bron"]],
+                            onto=data.get("onto") or services.ONTO_TAFELS,
+                            actor=services.Actor(user=request.user),
+                        )
                 services.sessie_update(
                     sessie=sessie,
                     title=data["title"],
@@ -273,6 +285,8 @@ def sessie_edit(request: HttpRequest, pk: int, sessie_pk: int | None = None) -> 
                 )
         except ValidationError as error:
             form.add_error(None, error)
+            if new:
+                sessie = None  # rolled back with the rest
         else:
             return redirect(sessie)
     return render(

@@ -35,6 +35,15 @@
   }
   setInterval(tick, 1000);
 
+  // A list that refreshes itself (the action list) waits while someone fills in a form in it.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-live-list")) return;
+    if (elt.querySelector("details[open]") || elt.contains(document.activeElement)) {
+      event.preventDefault();
+    }
+  });
+
   // A pushed element may ask the page to move on (a participant seated at a tafel).
   function followRedirect() {
     var el = document.querySelector("[data-redirect]");

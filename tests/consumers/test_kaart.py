@@ -10,6 +10,7 @@ import threading
 
 import pytest
 from asgiref.sync import sync_to_async
+from bs4 import BeautifulSoup
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 
@@ -709,3 +710,34 @@ async def test_the_bells_waiting_in_a_sockets_queue_are_counted_for_its_heartbea
     await channels.receive(channel)
     assert layer.waiting(channels, channel) == 2
     assert layer.waiting(channels, "unknown.channel") == 0
+
+
+async def test_a_follow_up_on_the_kaart_reaches_the_others_and_is_logged(kaarten):
+    """Bram sets a vervolgstap to "bezig" with an update on the kaart: the others see the new
+    status and the update pushed, and the follow-up is logged under his name."""
+    stap = await sync_to_async(services.vervolgstap_add)(
+        tafel=kaarten.tafel_a, title="Werksessie data", eigenaar=kaarten.gemeente
+    )
+    sockets = await open_all(kaarten, "anna", "bram")
+    await sockets["bram"].send(
+        f"form-follow-{stap.pk}",
+        action="vervolgstap_follow_up",
+        id=stap.pk,
+        status="bezig",
+        tekst="Eerste afspraak staat",
+    )
+    message = await sockets["anna"].receive_until("Eerste afspraak staat")
+    item = BeautifulSoup(regions(message)["kaart-vervolgstappen"], "html.parser")
+    shown = item.select_one(f"#vervolgstap-{stap.pk}")
+    assert shown["data-status"] == "bezig"
+    assert "in progress" in shown.select_one(".badge").get_text()
+    assert "Bram" in shown.select_one(".stap-update").get_text()
+    assert "Bram followed up a vervolgstap" in regions(message)["kaart-live"]
+    await sockets["bram"].receive_until("kaart-ack")
+    update = await sync_to_async(lambda: stap.updates.get())()
+    assert (update.status, update.tekst, update.author_name) == (
+        "bezig",
+        "Eerste afspraak staat",
+        "Bram",
+    )
+    await close_all(sockets)

@@ -138,7 +138,7 @@ def bijdrage_text(page, pk: str):
 def open_edit(page, pk: str):
     """Open the edit form of bijdrage `pk`; return the form."""
     item = page.locator(f"#bijdrage-{pk}")
-    item.locator("details.edit > summary").click()
+    item.locator("details.item-edit > summary").click()
     form = page.locator(f"#form-bijdrage-{pk}")
     expect(form).to_be_visible()
     return form

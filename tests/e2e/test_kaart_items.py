@@ -64,7 +64,7 @@ def test_an_item_is_moved_linked_edited_and_deleted_through_the_forms_it_opens(
     page_a.locator("#kaart-vervolgstappen .region-toggle").click()
     stap = page_a.locator("#kaart-vervolgstappen li[id^='vervolgstap-']").first
     stap_id = stap.get_attribute("id")
-    stap.locator("details.edit > summary").click()
+    stap.locator("details.item-edit > summary").click()
     title = stap.get_by_label("Next step")
     expect(title).to_have_value(stap.locator(".title").inner_text())
     title.fill("Integrale controles, elk kwartaal")

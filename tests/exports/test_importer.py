@@ -9,9 +9,9 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 
-from sessions import insight
+from sessions import insight, services
 from sessions.exports import importer, jsondoc
-from sessions.models import Bijdrage, Opgave
+from sessions.models import Bijdrage, Opgave, Vervolgstap
 from tests.exports.documents import opgave_summary, with_bijdragen
 
 _TIMES_AND_IDS = {"id", "created_at", "generated_at", "starts_at", "author"}
@@ -24,6 +24,20 @@ def canonical(document: dict) -> dict:
     sessie = {s["id"]: i for i, s in enumerate(doc["sessies"])}
     bijdragen = [b for s in doc["sessies"] for t in s["tafels"] for b in t["bijdragen"]]
     bijdrage = {b["id"]: i for i, b in enumerate(bijdragen)}
+    stappen = [v for s in doc["sessies"] for t in s["tafels"] for v in t["vervolgstappen"]]
+    stap = {v["id"]: i for i, v in enumerate(stappen)}
+    for item in (
+        item
+        for s in doc["sessies"]
+        for t in s["tafels"]
+        for key in ("perspectieven", "bijdragen", "koppelingen", "vervolgstappen")
+        for item in t[key]
+    ):
+        if "herkomst" in item:
+            item["herkomst"] = sessie.get(item["herkomst"])
+    for v in stappen:
+        if "voorganger" in v:
+            v["voorganger"] = stap.get(v["voorganger"])
     for versie in doc["opgave"]["versies"]:
         versie["sessie"] = sessie.get(versie["sessie"])
     for s in doc["sessies"]:
@@ -80,6 +94,44 @@ def test_export_import_export_gives_the_same_document_apart_from_ids_and_times(s
     assert second["opgave"]["id"] != first["opgave"]["id"]
 
 
+def test_a_lopend_proces_comes_back_with_where_each_item_was_carried_from(story):
+    """Version 2: a sessie started from an earlier kaart (services.carry) exports each
+    carried item's sessie and each carried vervolgstap's voorganger, and an import keeps
+    them."""
+    derde = services.sessie_create(opgave=story.opgave, title="Derde sessie", tafels=1)
+    services.kaart_carry(sessie=derde, bron=story.sessie_1.tafels.get(nummer=1))
+    first = jsondoc.build(opgave_summary(story))
+    assert first["version"] == 2
+    carried = next(s for s in first["sessies"] if s["title"] == "Derde sessie")["tafels"][0]
+    earlier = next(s for s in first["sessies"] if s["title"] == "Eerste sessie")
+    assert carried["bijdragen"] and {b["herkomst"] for b in carried["bijdragen"]} == {earlier["id"]}
+    (stap,) = carried["vervolgstappen"]
+    assert stap["voorganger"] in {v["id"] for t in earlier["tafels"] for v in t["vervolgstappen"]}
+
+    new = importer.opgave_import(team=story.opgave.team, document=json.dumps(first))
+    second = jsondoc.build(insight.summary_for_opgave(new.pk, complete=True))
+    assert canonical(second) == canonical(first)
+    stap = Vervolgstap.objects.get(tafel__sessie__opgave=new, voorganger__isnull=False)
+    assert stap.voorganger.tafel.sessie.title == "Eerste sessie"
+    assert stap.herkomst.title == "Eerste sessie"
+
+
+def test_a_version_1_document_still_imports(story):
+    document = jsondoc.build(opgave_summary(story))
+    document["version"] = 1
+    for sessie in document["sessies"]:
+        for tafel in sessie["tafels"]:
+            for key in ("perspectieven", "bijdragen", "koppelingen", "vervolgstappen"):
+                for item in tafel[key]:
+                    item.pop("herkomst"), item.pop("voorganger", None)
+    new = importer.opgave_import(team=story.opgave.team, document=document)
+    assert (
+        Bijdrage.objects.filter(tafel__sessie__opgave=new).count()
+        == Bijdrage.objects.filter(tafel__sessie__opgave=story.opgave).count()
+    )
+    assert not Bijdrage.objects.filter(tafel__sessie__opgave=new, herkomst__isnull=False).exists()
+
+
 def test_a_sessie_export_imports_as_a_new_opgave_with_that_sessie(story):
     first = jsondoc.build(insight.summary_for_sessie(story.sessie_2.pk, complete=True))
     new = importer.opgave_import(team=story.opgave.team, document=first, title="Doorstart")
@@ -96,7 +148,18 @@ def test_a_sessie_export_imports_as_a_new_opgave_with_that_sessie(story):
     "change, message",
     [
         (lambda d: "not json", "This is not a JSON file."),
-        (lambda d: {**d, "version": 2}, "not a Halen/Brengen export"),
+        (lambda d: {**d, "version": 3}, "not a Halen/Brengen export"),
+        (
+            lambda d: (d["sessies"][0]["tafels"][0]["bijdragen"][0].update(herkomst=999999), d)[1],
+            "carried from a sessie that is not in the file",
+        ),
+        (
+            lambda d: (
+                d["sessies"][0]["tafels"][0]["vervolgstappen"][0].update(voorganger=999999),
+                d,
+            )[1],
+            "continues a vervolgstap that is not in the file",
+        ),
         (lambda d: (d["partijen"].pop(), d)[1], "refers to a partij that is not in the file"),
         (
             lambda d: (

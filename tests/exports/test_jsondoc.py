@@ -24,7 +24,7 @@ def test_json_documents_validate_against_the_schema(story, complete):
     ):
         document = json.loads(exports.render(summary, "json").content)
         validate(document)
-        assert document["format"] == "halenbrengen-export" and document["version"] == 1
+        assert document["format"] == "halenbrengen-export" and document["version"] == 2
         assert document["complete"] is complete
 
 

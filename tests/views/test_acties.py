@@ -234,3 +234,84 @@ def test_the_next_sessies_control_room_reviews_the_open_vervolgstappen_of_earlie
         client.get(reverse("sessions:sessie", args=[story.sessie_1.pk])).content, "html.parser"
     )
     assert first.select_one("section.review") is None
+
+
+def test_a_vervolgstap_carried_into_the_next_sessie_is_one_action_with_its_whole_log(
+    client, story, facilitator
+):
+    """Carried into a third sessie (services.carry), the Wijkschouw goes on there: the list
+    shows it once, as the carried one, with the follow-up logged before and after."""
+    client.force_login(facilitator)
+    earlier = stap("Wijkschouw")
+    services.vervolgstap_follow_up(
+        opgave_id=story.opgave.pk, vervolgstap_id=earlier.pk, status="bezig", tekst="Gepland."
+    )
+    derde = services.sessie_create(opgave=story.opgave, title="Derde sessie", tafels=1)
+    services.kaart_carry(sessie=derde, bron=earlier.tafel)
+    carried = Vervolgstap.objects.get(title="Wijkschouw", tafel__sessie=derde)
+    services.vervolgstap_follow_up(
+        opgave_id=story.opgave.pk, vervolgstap_id=carried.pk, status="klaar", tekst="Gelopen."
+    )
+    url = reverse("sessions:acties", args=[story.opgave.pk])
+    response = client.get(url)
+    page = BeautifulSoup(response.content, "html.parser")
+    assert len(page.select("li.actie h2:-soup-contains('Wijkschouw')")) == 1
+    card = cards(client, url)["Wijkschouw"]
+    assert card["id"] == f"actie-{carried.pk}"
+    assert "Derde sessie" in card.select_one("p.meta").get_text()
+    log = [li.get_text(" ", strip=True) for li in card.select(".actie-log li")]
+    assert log[0].startswith("in progress: “Gepland.”"), log
+    assert log[1].startswith("done: “Gelopen.”"), log
+
+
+def test_an_open_action_list_hears_of_a_follow_up_made_on_a_kaart(client, story, facilitator):
+    """The list asks every few seconds with the stamp it has: nothing (204) while no
+    vervolgstap changed, the list anew once one did (here: followed up on its kaart)."""
+    client.force_login(facilitator)
+    url = reverse("sessions:acties", args=[story.opgave.pk])
+    page = BeautifulSoup(client.get(url + "?status=bezig").content, "html.parser")
+    live = page.select_one("#acties-live")
+    assert live["hx-trigger"] == "every 5s"
+    poll = live["hx-get"]
+    assert "status=bezig" in poll and "live=" in poll
+    assert client.get(url + poll).status_code == 204
+    assert not live.select("li.actie")
+
+    wijkschouw = stap("Wijkschouw")
+    services.vervolgstap_follow_up(
+        opgave_id=story.opgave.pk,
+        vervolgstap_id=wijkschouw.pk,
+        status="bezig",
+        tekst="Gestart",
+        tafel=wijkschouw.tafel,
+    )
+    response = client.get(url + poll)
+    assert response.status_code == 200
+    fresh = BeautifulSoup(response.content, "html.parser")
+    assert fresh.select_one("#acties-live") and not fresh.select_one("h1"), "the list alone"
+    (card,) = fresh.select("li.actie")
+    assert "Wijkschouw" in card.h2.get_text() and "Gestart" in card.get_text()
+    assert client.get(url + fresh.select_one("#acties-live")["hx-get"]).status_code == 204
+
+
+def test_a_vervolgstap_carried_onto_every_tafel_is_one_action(client, story, facilitator):
+    """Carried onto both tafels of the next sessie, the Wijkschouw is one card that says it
+    goes on on another kaart too, shown as the copy followed up last."""
+    client.force_login(facilitator)
+    earlier = stap("Wijkschouw")
+    derde = services.sessie_create(opgave=story.opgave, title="Derde sessie", tafels=2)
+    services.kaart_carry(sessie=derde, bron=earlier.tafel)
+    first, second = Vervolgstap.objects.filter(title="Wijkschouw", tafel__sessie=derde).order_by(
+        "tafel__nummer"
+    )
+    services.vervolgstap_follow_up(
+        opgave_id=story.opgave.pk, vervolgstap_id=second.pk, status="bezig", tekst="Op tafel 2."
+    )
+    url = reverse("sessions:acties", args=[story.opgave.pk])
+    page = BeautifulSoup(client.get(url).content, "html.parser")
+    assert len(page.select("li.actie h2:-soup-contains('Wijkschouw')")) == 1
+    card = cards(client, url)["Wijkschouw"]
+    assert card["id"] == f"actie-{second.pk}"
+    assert "also carried onto 1 other kaart" in card.select_one("p.meta").get_text()
+    assert "Op tafel 2." in card.get_text()
+    assert "2 vervolgstappen of all sessies" in page.select_one("h1 + p.meta").get_text()

@@ -234,3 +234,48 @@ def test_the_facilitator_sets_the_sessie_language_and_a_copy_keeps_it(client, op
     assert response.status_code == 200  # the form again, with its error
     sessie.refresh_from_db()
     assert sessie.language == "en"
+
+
+def test_a_new_sessie_starts_from_a_kaart_of_an_earlier_one(
+    client, opgave, sessie, facilitator, partij
+):
+    """The facilitator picks an earlier kaart on the new-sessie form; its items are on every
+    new tafel's kaart, marked with the sessie they came from."""
+    client.force_login(facilitator)
+    tafel = factories.TafelFactory(sessie=sessie, nummer=1)
+    services.bijdrage_add(tafel=tafel, partij=partij, soort="haal", tekst="Zicht op panden")
+    url = reverse("sessions:sessie_add", args=[opgave.pk])
+    form = BeautifulSoup(client.get(url, HTTP_ACCEPT_LANGUAGE="en").content, "html.parser")
+    options = {o.get_text(strip=True): o["value"] for o in form.select("select[name=bron] option")}
+    assert options == {"Empty kaarten": "", f"{sessie.title}: Tafel 1": str(tafel.pk)}
+
+    data = {"title": "Tweede ronde", "timer_minutes": "15", "tafels": "2", "language": "nl"}
+    client.post(url, {**data, "bron": str(tafel.pk), "onto": "tafels"})
+    new = opgave.sessies.get(title="Tweede ronde")
+    for kaart in new.tafels.all():
+        page = client.get(kaart.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+        item = BeautifulSoup(page.content, "html.parser").select_one("li.bijdrage")
+        assert item.select_one(".tekst").get_text() == "Zicht op panden"
+        marker = item.select_one(".herkomst")
+        assert marker.get_text(" ", strip=True) == f"↩ from {sessie.title}"
+        assert marker["title"] == f"Carried from the sessie “{sessie.title}”"
+    assert tafel.bijdragen.count() == 1
+
+
+def test_a_kaart_of_another_opgave_cannot_be_chosen(client, opgave, sessie, facilitator, partij):
+    client.force_login(facilitator)
+    tafel = factories.TafelFactory(sessie=sessie, nummer=1)
+    services.bijdrage_add(tafel=tafel, partij=partij, soort="haal", tekst="Zicht op panden")
+    elsewhere = factories.TafelFactory(nummer=1)
+    other_partij = factories.PartijFactory(opgave=elsewhere.sessie.opgave)
+    services.bijdrage_add(tafel=elsewhere, partij=other_partij, soort="haal", tekst="Geheim")
+    data = {"title": "Tweede ronde", "timer_minutes": "15", "tafels": "1", "language": "nl"}
+    response = client.post(
+        reverse("sessions:sessie_add", args=[opgave.pk]),
+        {**data, "bron": str(elsewhere.pk), "onto": "tafels"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert "Geheim" not in response.content.decode()
+    assert not opgave.sessies.filter(title="Tweede ronde").exists()
