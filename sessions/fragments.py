@@ -25,6 +25,8 @@ from sessions.selectors import (
     sessie_room,
     stappen,
     tafel_overviews,
+    werkgroep_lead,
+    werkgroepen,
 )
 
 KAART_TEMPLATE = "sessions/kaart.html"
@@ -235,7 +237,12 @@ def render_stap(tafel_id: int, access: Access) -> str:
     """The step region (the step, its timer, the actions) from the sessie's row, not from the
     whole kaart: what render_each gives for it."""
     tafel = Tafel.objects.select_related("sessie").get(pk=tafel_id)
-    kaart = {"sessie": tafel.sessie, "tafel": tafel, "stappen": stappen()}
+    kaart = {
+        "sessie": tafel.sessie,
+        "tafel": tafel,
+        "stappen": stappen(),
+        "werkgroep_lead": werkgroep_lead(tafel),
+    }
     return render_to_string(f"{KAART_TEMPLATE}#stap", {"kaart": kaart, "access": access})
 
 
@@ -452,10 +459,14 @@ def render_room(sessie: Sessie, allowed: Access, *, join_url: str, csrf_token: s
     if allowed.deelnemer is not None:
         deelnemer = allowed.deelnemer
         target = reverse("sessions:kaart", args=[deelnemer.tafel_id]) if deelnemer.tafel_id else ""
-        return render_to_string(
-            "sessions/waiting.html#wait",
-            {"sessie": sessie, "deelnemer": deelnemer, "target": target},
-        )
+        context = {
+            "sessie": sessie,
+            "deelnemer": deelnemer,
+            "target": target,
+            "werkgroepen": [] if target else werkgroepen(sessie),
+            "csrf_token": csrf_token,
+        }
+        return render_to_string("sessions/waiting.html#wait", context)
     context = {
         **sessie_room(sessie, allowed),
         "join_url": join_url,

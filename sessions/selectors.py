@@ -162,6 +162,38 @@ class Kaart:
     def ontbrekend(self) -> list[PartijBlock]:
         return [b for b in self.blocks if b.partij.ontbreekt]
 
+    @functools.cached_property
+    def werkgroep_lead(self) -> WerkgroepLead | None:
+        return werkgroep_lead(self.tafel, self.deelnemers)
+
+
+@dataclass
+class WerkgroepLead:
+    """What a werkgroep's kaart leads with: its vervolgstap, and the partijen it names that
+    nobody at the tafel represents yet."""
+
+    stap: Vervolgstap
+    needed: list[Partij]
+
+
+def werkgroep_lead(tafel: Tafel, deelnemers: list[Deelnemer] | None = None) -> WerkgroepLead | None:
+    """The lead of a werkgroep's kaart; None for a tafel that is no werkgroep."""
+    if tafel.werkgroep_id is None:
+        return None
+    stap = (
+        Vervolgstap.objects.select_related("eigenaar")
+        .prefetch_related(Prefetch("partijen", queryset=Partij.objects.order_by("name")))
+        .filter(pk=tafel.werkgroep_id)
+        .first()
+    )
+    if stap is None:
+        return None
+    if deelnemers is None:
+        deelnemers = list(tafel.deelnemers.filter(revoked=False))
+    seated = {d.partij_id for d in deelnemers}
+    named = [stap.eigenaar, *(p for p in stap.partijen.all() if p.pk != stap.eigenaar_id)]
+    return WerkgroepLead(stap=stap, needed=[p for p in named if p.pk not in seated])
+
 
 def stappen() -> list[tuple[int, str]]:
     """The method's three steps, numbered and named."""
@@ -409,6 +441,30 @@ def _counts(tafel_ids: list[int]) -> dict[int, tuple]:
     return counts
 
 
+def werkgroep_choices(sessie: Sessie) -> list[Vervolgstap]:
+    """The vervolgstappen werkgroepen are formed from: those of the sessie's plenary kaart,
+    where the tafels' results are gathered; while it has none, those of the tafels (not the
+    first actions a werkgroep writes on its own kaart)."""
+    stappen = list(
+        Vervolgstap.objects.filter(tafel__sessie=sessie, tafel__werkgroep__isnull=True)
+        .select_related("eigenaar", "tafel")
+        .prefetch_related("partijen", "werkgroepen")
+        .order_by("-tafel__plenair", "tafel__nummer", "position", "pk")
+    )
+    plenair = [stap for stap in stappen if stap.tafel.plenair]
+    return plenair or stappen
+
+
+def werkgroepen(sessie: Sessie) -> list[Tafel]:
+    """The sessie's werkgroepen (step 3), each with the vervolgstap it works out."""
+    return list(
+        sessie.tafels.filter(werkgroep__isnull=False)
+        .select_related("werkgroep__eigenaar")
+        .prefetch_related("werkgroep__partijen")
+        .order_by("nummer")
+    )
+
+
 def sessie_room(sessie: Sessie, access: Access) -> dict:
     """Everything the sessie's control room shows."""
     tafels, overviews = tafel_overviews(sessie, access)
@@ -424,4 +480,6 @@ def sessie_room(sessie: Sessie, access: Access) -> dict:
         "tafels": tafels,
         "deelnemers": deelnemers,
         "unseated": [d for d in deelnemers if d.tafel_id is None],
+        # Step 3 in werkgroepen: the vervolgstappen the facilitator can form them from.
+        "werkgroep_choices": werkgroep_choices(sessie) if access.can_manage else [],
     }

@@ -49,3 +49,31 @@ def form_groups(
             groups[turn % len(groups)].append(person)
             turn += 1
     return groups
+
+
+def seat_werkgroepen(
+    people: Sequence[tuple[Hashable, Hashable]],
+    groups: Sequence[tuple[Hashable, Hashable, Sequence[Hashable]]],
+) -> dict[Hashable, Hashable]:
+    """Seat (person, partij) pairs at werkgroepen (group, owner partij, participating
+    partijen): each person once, at a werkgroep their partij owns or takes part in.
+
+    A partij's people are dealt out over its werkgroepen in turn, those it owns first, so that
+    each werkgroep it is needed in gets one of them before any gets a second. People of a
+    partij in no werkgroep are not seated (they choose one themselves). Deterministic."""
+    werkgroepen_of: dict[Hashable, list[Hashable]] = defaultdict(list)
+    for group, owner, _partijen in groups:
+        werkgroepen_of[owner].append(group)
+    for group, owner, partijen in groups:
+        for partij in partijen:
+            if partij != owner and group not in werkgroepen_of[partij]:
+                werkgroepen_of[partij].append(group)
+    dealt: dict[Hashable, int] = defaultdict(int)
+    seat = {}
+    for person, partij in people:
+        choices = werkgroepen_of.get(partij)
+        if not choices:
+            continue
+        seat[person] = choices[dealt[partij] % len(choices)]
+        dealt[partij] += 1
+    return seat

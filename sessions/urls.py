@@ -25,6 +25,7 @@ urlpatterns = [
     path("sessies/<int:pk>/plenair/", sessies.plenair, name="plenair"),
     path("j/<int:pk>/<str:token>/", joining.join_link, name="join"),
     path("sessies/<int:pk>/deelnemen/", joining.sessie_join, name="sessie_join"),
+    path("sessies/<int:pk>/werkgroep/", joining.werkgroep_choose, name="werkgroep_choose"),
     path("tafels/<int:pk>/", kaart.kaart, name="kaart"),
     path("tafels/<int:pk>/actie/", kaart.kaart_action, name="kaart_action"),
     path("tafels/<int:pk>/sinds/", kaart.kaart_since, name="kaart_since"),

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sessions.tafelindeling import form_groups, group_sizes
+from sessions.tafelindeling import form_groups, group_sizes, seat_werkgroepen
 
 
 @pytest.mark.parametrize("count", range(3, 61))
@@ -58,3 +58,60 @@ def test_six_people_of_three_partijen_make_two_mixed_tafels():
     assert [len(g) for g in groups] == [3, 3]
     for group in groups:
         assert len({dict(people)[p] for p in group}) == 3
+
+
+def test_werkgroepen_seat_owners_first_and_participants_spread():
+    groups = [
+        ("data", "gemeente", ["politie"]),
+        ("schouw", "politie", ["gemeente", "om"]),
+        ("bewoners", "corporatie", []),
+    ]
+    people = [
+        ("anna", "politie"),
+        ("bram", "gemeente"),
+        ("cor", "politie"),
+        ("dirk", "om"),
+        ("eva", "corporatie"),
+        ("fleur", "gemeente"),
+        ("gijs", "ondernemers"),  # in no werkgroep: chooses one on the waiting page
+    ]
+    seat = seat_werkgroepen(people, groups)
+    assert seat == {
+        "anna": "schouw",  # Politie owns the schouw
+        "bram": "data",
+        "cor": "data",  # then the werkgroep Politie takes part in
+        "dirk": "schouw",
+        "eva": "bewoners",
+        "fleur": "schouw",
+    }
+
+
+werkgroep_cases = st.tuples(
+    st.lists(
+        st.tuples(st.integers(0, 30), st.integers(0, 6)), max_size=40, unique_by=lambda p: p[0]
+    ),
+    st.lists(
+        st.tuples(st.integers(0, 6), st.lists(st.integers(0, 6), max_size=4)),
+        min_size=1,
+        max_size=6,
+    ),
+)
+
+
+@given(werkgroep_cases)
+def test_everyone_whose_partij_is_needed_is_seated_once_where_it_is_needed(case):
+    people, specs = case
+    groups = [(i, owner, partijen) for i, (owner, partijen) in enumerate(specs)]
+    seat = seat_werkgroepen(people, groups)
+    involved = {i: {owner, *partijen} for i, owner, partijen in groups}
+    for person, partij in people:
+        needed = any(partij in partijen for partijen in involved.values())
+        assert (person in seat) == needed
+        if needed:
+            assert partij in involved[seat[person]]
+    # A partij's people go where it owns a werkgroep before where it only takes part.
+    for person, partij in people:
+        owned = [i for i, owner, _p in groups if owner == partij]
+        first = [p for p, q in people if q == partij][0]
+        if owned and person == first:
+            assert seat[person] == owned[0]

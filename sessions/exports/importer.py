@@ -198,6 +198,8 @@ def _check_references(document: dict[str, Any]) -> None:
             for item in (item for group in items for item in group):
                 if item.get("herkomst") is not None and item["herkomst"] not in sessies:
                     problems.append(_("An item was carried from a sessie that is not in the file."))
+            if tafel.get("werkgroep") is not None and tafel["werkgroep"] not in stappen:
+                problems.append(_("A werkgroep works out a vervolgstap that is not in the file."))
             for stap in tafel["vervolgstappen"]:
                 if stap.get("voorganger") is not None and stap["voorganger"] not in stappen:
                     problems.append(
@@ -245,6 +247,7 @@ def opgave_import(
         }
         sessies = {}
         written = []  # (the item made, its data): for where it was carried from
+        werkgroepen = []  # (a werkgroep's tafel, the id of its vervolgstap in the document)
         for s in data["sessies"]:
             sessie = services.sessie_create(
                 opgave=opgave, title=s["title"], state=s["state"], tafels=0, actor=actor
@@ -252,12 +255,14 @@ def opgave_import(
             if s["stap"] != sessie.stap:
                 services.sessie_set_step(sessie=sessie, stap=s["stap"])
             sessies[s["id"]] = sessie
-            for t in sorted(s["tafels"], key=lambda t: (t["plenair"], t["nummer"])):
+            for t in sorted(s["tafels"], key=lambda t: t["nummer"]):  # numbered as they were
                 if t["plenair"]:
                     tafel = services.plenair_tafel(sessie=sessie)
                 else:
                     tafel = services.tafel_add(sessie=sessie, name=t.get("name", ""))
                 written += _fill_kaart(tafel, t, partijen, actor)
+                if t.get("werkgroep") is not None:
+                    werkgroepen.append((tafel, t["werkgroep"]))
         for v in sorted(data["opgave"]["versies"], key=lambda v: (v["veld"], v["nummer"])):
             services.opgave_text_set(
                 opgave=opgave,
@@ -266,7 +271,7 @@ def opgave_import(
                 sessie=sessies.get(v.get("sessie")),
                 actor=actor,
             )
-        _provenance(written, sessies)
+        _provenance(written, sessies, werkgroepen)
         kernboodschappen = data["opgave"].get("kernboodschappen", [])  # since 2026-12
         for k in sorted(kernboodschappen, key=lambda k: (k.get("sessie") or 0, k["nummer"])):
             services.kernboodschap_set(
@@ -278,9 +283,10 @@ def opgave_import(
     return opgave
 
 
-def _provenance(written: list[tuple[Any, dict]], sessies: dict) -> None:
-    """Where the items came from (version 2): the sessie each was carried from, and the
-    vervolgstap each continues, both among what was imported."""
+def _provenance(written: list[tuple[Any, dict]], sessies: dict, werkgroepen: list) -> None:
+    """Where the items came from (version 2): the sessie each was carried from, the
+    vervolgstap each continues, and the one each werkgroep works out, among what was
+    imported."""
     stappen = {
         data["id"]: item
         for item, data in written
@@ -297,6 +303,7 @@ def _provenance(written: list[tuple[Any, dict]], sessies: dict) -> None:
             for item, data in written
             if isinstance(item, Vervolgstap) and data.get("voorganger") in stappen
         ],
+        werkgroepen=[(tafel, stappen[pk]) for tafel, pk in werkgroepen if pk in stappen],
     )
 
 

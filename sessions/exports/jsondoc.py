@@ -14,8 +14,9 @@ from sessions import analysis
 from sessions.insight import Findings, Summary
 
 FORMAT = "halenbrengen-export"
-# 2: items carry `herkomst` (the sessie they were carried from) and vervolgstappen their
-# `voorganger`; a version 1 document is one without them, and still imports.
+# 2: items carry `herkomst` (the sessie they were carried from), vervolgstappen their
+# `voorganger`, tafels their `werkgroep`; a version 1 document is one without them, and still
+# imports.
 VERSION = 2
 
 
@@ -81,6 +82,7 @@ def build(summary: Summary) -> dict[str, Any]:
             "nummer": t.nummer,
             "name": t.name,
             "plenair": t.plenair,
+            "werkgroep": t.werkgroep_id if t.werkgroep_id in stap_ids else None,
             "perspectieven": [
                 {
                     "id": p.id,

@@ -94,10 +94,10 @@ def _load(
     if tafel_id is not None:
         tafels_qs = tafels_qs.filter(pk=tafel_id)
     tafels_by_sessie: dict[int, list[TafelInfo]] = defaultdict(list)
-    for pk, sid, nummer, name, plenair in tafels_qs.order_by("plenair", "nummer").values_list(
-        "id", "sessie_id", "nummer", "name", "plenair"
-    ):
-        tafels_by_sessie[sid].append(TafelInfo(pk, sid, nummer, name, plenair))
+    for pk, sid, nummer, name, plenair, werkgroep in tafels_qs.order_by(
+        "plenair", "nummer"
+    ).values_list("id", "sessie_id", "nummer", "name", "plenair", "werkgroep_id"):
+        tafels_by_sessie[sid].append(TafelInfo(pk, sid, nummer, name, plenair, werkgroep))
     sessies = [
         SessieInfo(pk, title, state, stap, starts_at, created_at, tuple(tafels_by_sessie[pk]))
         for pk, title, state, stap, starts_at, created_at in sessies_qs.order_by(

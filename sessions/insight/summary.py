@@ -52,6 +52,7 @@ class TafelInfo:
     nummer: int
     name: str = ""
     plenair: bool = False
+    werkgroep_id: int | None = None  # the vervolgstap a werkgroep works out (step 3)
 
     @property
     def label(self) -> str:

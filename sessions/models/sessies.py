@@ -109,6 +109,16 @@ class Tafel(models.Model):
     nummer = models.PositiveSmallIntegerField(_("number"))
     name = models.CharField(_("name"), max_length=100, blank=True)
     plenair = models.BooleanField(_("plenary"), default=False)
+    # A werkgroep: the tafel works out this vervolgstap (of the plenary kaart, usually) in
+    # step 3, with the partijen it names (services.werkgroepen).
+    werkgroep = models.ForeignKey(
+        "halenbrengen.Vervolgstap",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="werkgroepen",
+        verbose_name=_("werkgroep of"),
+    )
 
     class Meta:
         ordering = ["sessie", "nummer"]

@@ -10,6 +10,7 @@ data, as `services.bijdrage_add(...)`. One module per subject (docs/architecture
 - bijdragen, perspectieven, koppelingen, vervolgstappen, kaart_opgave: the kaart's items,
   each module with the undo of its own changes
 - carry: a new sessie started from an earlier kaart (a lopend proces)
+- werkgroepen: step 3 in werkgroepen, one per vervolgstap, people seated by their partij
 - undo: undo of one's own last kaart change
 - presence: who is at a tafel now
 """
@@ -97,8 +98,14 @@ from sessions.services.vervolgstappen import (
     vervolgstap_edit,
     vervolgstap_follow_up,
 )
+from sessions.services.werkgroepen import (
+    werkgroep_choose,
+    werkgroepen_form,
+)
 
 __all__ = [
+    "werkgroep_choose",
+    "werkgroepen_form",
     "ONTO_PLENAIR",
     "ONTO_TAFELS",
     "carry_sources",

@@ -82,12 +82,33 @@ def kaart_carry(
         else:
             targets = list(sessie.tafels.filter(plenair=False).order_by("nummer"))
         for tafel in targets:
-            _carry_onto(tafel, bron, perspectieven, bijdragen, koppelingen, stappen, actor)
+            carry_onto(
+                tafel,
+                herkomst=bron.sessie_id,
+                data={"from": bron.sessie_id, "tafel": bron.pk},
+                actor=actor,
+                perspectieven=perspectieven,
+                bijdragen=bijdragen,
+                koppelingen=koppelingen,
+                stappen=stappen,
+            )
     return targets
 
 
-def _carry_onto(tafel, bron, perspectieven, bijdragen, koppelingen, stappen, actor) -> None:
-    herkomst = bron.sessie_id
+def carry_onto(
+    tafel: Tafel,
+    *,
+    herkomst: int | None,
+    data: dict,
+    actor: Actor,
+    perspectieven=(),
+    bijdragen=(),
+    koppelingen=(),
+    stappen=(),
+) -> None:
+    """Copies of these items on `tafel`'s kaart, after what it holds, marked with `herkomst`
+    (a sessie's id, or None); one kaart_carried change with `data`. Koppelingen only between
+    bijdragen copied with them; each vervolgstap copied continues the one it copies."""
     _lock(tafel)
     existing = tafel.bijdragen.count() + tafel.koppelingen.count() + tafel.vervolgstappen.count()
     if existing + len(bijdragen) + len(koppelingen) + len(stappen) > (
@@ -152,6 +173,7 @@ def _carry_onto(tafel, bron, perspectieven, bijdragen, koppelingen, stappen, act
             herkomst_id=herkomst,
         )
         for k in koppelingen
+        if k.haal_id in copy_of and k.breng_id in copy_of
     )
     first = (tafel.vervolgstappen.aggregate(n=Max("position"))["n"] or -1) + 1
     nieuw = Vervolgstap.objects.bulk_create(
@@ -173,21 +195,18 @@ def _carry_onto(tafel, bron, perspectieven, bijdragen, koppelingen, stappen, act
         for old, new in zip(stappen, nieuw, strict=True)
         for p in old.partijen.all()
     )
-    _record(
-        tafel=tafel,
-        kind=Change.KAART_CARRIED,
-        data={"from": herkomst, "tafel": bron.pk},
-        actor=actor,
-    )
+    _record(tafel=tafel, kind=Change.KAART_CARRIED, data=data, actor=actor)
 
 
 def provenance_set(
     *,
     herkomst: list[tuple[Perspectief | Bijdrage | Koppeling | Vervolgstap, Sessie]],
     voorgangers: list[tuple[Vervolgstap, Vervolgstap]] = (),
+    werkgroepen: list[tuple[Tafel, Vervolgstap]] = (),
 ) -> None:
-    """Mark items as carried from a sessie, and vervolgstappen as continuing others, as a
-    document says they were (the importer: an export of a lopend proces, read back)."""
+    """Mark items as carried from a sessie, vervolgstappen as continuing others, and tafels as
+    the werkgroepen of vervolgstappen, as a document says they were (the importer: an export
+    of a lopend proces, read back)."""
     with transaction.atomic():
         for item, sessie in herkomst:
             type(item).objects.filter(pk=item.pk).update(herkomst=sessie)
@@ -197,3 +216,8 @@ def provenance_set(
                 raise ValidationError(_("A vervolgstap continues one of its own opgave only."))
             Vervolgstap.objects.filter(pk=stap.pk).update(voorganger=voorganger)
             stap.voorganger = voorganger
+        for tafel, stap in werkgroepen:
+            if stap.tafel.sessie_id != tafel.sessie_id:
+                raise ValidationError(_("A werkgroep works out a vervolgstap of its own sessie."))
+            Tafel.objects.filter(pk=tafel.pk).update(werkgroep=stap)
+            tafel.werkgroep = stap

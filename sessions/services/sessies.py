@@ -106,7 +106,9 @@ def deelnemer_join(
 ) -> Deelnemer:
     """A participant joins with a display name and the partij they represent (or a new one).
 
-    They are seated at the tafel with the fewest participants, if the sessie has tafels.
+    They are seated at the tafel with the fewest participants, if the sessie has tafels (never
+    at the plenary kaart); once step 3 goes on in werkgroepen, at the emptiest werkgroep their
+    partij owns, or else takes part in, or at none (they choose one on the waiting page).
     """
     name = _clean_text(name, field="name", max_length=100)
     with transaction.atomic():
@@ -117,7 +119,7 @@ def deelnemer_join(
                 partij = partij_add(opgave=sessie.opgave, name=new_partij_name)
         elif partij.opgave_id != sessie.opgave_id:
             raise ValidationError({"partij": _("This partij belongs to another opgave.")})
-        tafel = sessie.tafels.annotate(n=Count("deelnemers")).order_by("n", "nummer").first()
+        tafel = _seat_for(sessie, partij)
         deelnemer = Deelnemer.objects.create(
             sessie=sessie,
             tafel=tafel,
@@ -127,6 +129,22 @@ def deelnemer_join(
         )
         _sessie_changed(sessie, "deelnemers")
         return deelnemer
+
+
+def _seat_for(sessie: Sessie, partij: Partij) -> Tafel | None:
+    """Where someone of `partij` who joins now sits (deelnemer_join)."""
+    tafels = sessie.tafels.filter(plenair=False).annotate(n=Count("deelnemers"))
+    werkgroepen = list(
+        tafels.filter(werkgroep__isnull=False)
+        .select_related("werkgroep")
+        .prefetch_related("werkgroep__partijen")
+        .order_by("n", "nummer")
+    )
+    if not werkgroepen:
+        return tafels.order_by("n", "nummer").first()
+    owned = [t for t in werkgroepen if t.werkgroep.eigenaar_id == partij.pk]
+    named = [t for t in werkgroepen if partij in t.werkgroep.partijen.all()]
+    return (owned or named or [None])[0]
 
 
 def sessie_update(

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import (
+    Http404,
     HttpRequest,
     HttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from sessions import access, ratelimit, services
+from sessions import access, ratelimit, selectors, services
 from sessions.forms import JoinForm
-from sessions.models import Sessie
+from sessions.models import Sessie, Tafel
 
 JOIN_PENDING_KEY = "hb_join_pending"
 
@@ -74,7 +77,12 @@ def sessie_join(request: HttpRequest, pk: int) -> HttpResponse:
     if returning is not None:
         if returning.tafel_id:
             return redirect("sessions:kaart", pk=returning.tafel_id)
-        return render(request, "sessions/waiting.html", {"sessie": sessie, "deelnemer": returning})
+        context = {
+            "sessie": sessie,
+            "deelnemer": returning,
+            "werkgroepen": selectors.werkgroepen(sessie),
+        }
+        return render(request, "sessions/waiting.html", context)
     status = _pending_join_status(request, sessie)
     if status != access.LinkStatus.VALID:
         return render(request, "sessions/join_refused.html", {"status": status}, status=403)
@@ -99,3 +107,21 @@ def sessie_join(request: HttpRequest, pk: int) -> HttpResponse:
             request.session.pop(JOIN_PENDING_KEY, None)
             return redirect("sessions:sessie_join", pk=sessie.pk)
     return render(request, "sessions/join.html", {"sessie": sessie, "form": form})
+
+
+@require_POST
+def werkgroep_choose(request: HttpRequest, pk: int) -> HttpResponse:
+    """A participant nobody seated chooses a werkgroep (step 3) on the waiting page."""
+    sessie = get_object_or_404(Sessie, pk=pk)
+    deelnemer = access.deelnemer_for(request.session, sessie)
+    if deelnemer is None:
+        raise Http404
+    value = request.POST.get("tafel", "")
+    tafel = Tafel.objects.filter(pk=int(value), sessie=sessie).first() if value.isdigit() else None
+    try:
+        if tafel is None:
+            raise ValidationError(_("Choose a werkgroep of this sessie."))
+        services.werkgroep_choose(deelnemer=deelnemer, tafel=tafel)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("sessions:sessie_join", pk=sessie.pk)

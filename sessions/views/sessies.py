@@ -197,6 +197,16 @@ def _revoke_deelnemer(sessie, data, actor):
     return ""
 
 
+def _werkgroepen(sessie, data, actor):
+    ids = [int(value) for value in data.getlist("value") if value.isdigit() and len(value) < 19]
+    n = len(services.werkgroepen_form(sessie=sessie, stap_ids=ids, actor=actor))
+    return ngettext(
+        "%(n)d werkgroep formed; everyone is seated anew.",
+        "%(n)d werkgroepen formed; everyone is seated anew.",
+        n,
+    ) % {"n": n}
+
+
 def _carry(sessie, data, actor):
     services.plenair_carry(sessie=sessie, kind=data.get("kind", ""), item_id=_id(data), actor=actor)
     return ""
@@ -213,6 +223,7 @@ SESSIE_CONTROLS = {
     "unlock": _quietly(services.sessie_set_locked, locked=False),
     "reveal": _reveal,
     "form_tafels": _form_tafels,
+    "werkgroepen": _werkgroepen,
     "add_tafel": _quietly(services.tafel_add),
     "remove_tafel": _remove_tafel,
     "move": _move,

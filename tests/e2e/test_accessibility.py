@@ -49,6 +49,9 @@ PAGE_TYPES = [
     "opgave_summary",
     "acties",  # the opgave's action list, one follow-up form open
     "waiting",  # joined, not yet seated at a tafel
+    "werkgroepen",  # the control room in step 3, werkgroepen formed from the plenary kaart
+    "werkgroep_choice",  # joined during werkgroepen, of a partij none names: choosing one
+    "werkgroep_kaart",  # a werkgroep's kaart, leading with its vervolgstap
     "revoked_link",
     "no_access",  # a kaart opened without having joined
     "forbidden",  # a coordinator on a page only facilitators may use
@@ -97,6 +100,15 @@ def prepare(page_type: str, demo: dict) -> None:
             opgave=sessie.opgave, title="Tweede ronde", state=Sessie.State.OPEN, tafels=0
         )
         demo["join_link"] = f"/j/{waiting.pk}/{waiting.join_token}/"
+    elif page_type in ("werkgroepen", "werkgroep_choice", "werkgroep_kaart"):
+        services.sessie_set_step(sessie=sessie, stap=3)
+        first = sessie.tafels.get(nummer=1)
+        stappen = [
+            services.plenair_carry(sessie=sessie, kind="vervolgstap", item_id=stap.pk).pk
+            for stap in first.vervolgstappen.order_by("position")
+        ]
+        (werkgroep, *_rest) = services.werkgroepen_form(sessie=sessie, stap_ids=stappen[:2])
+        demo["werkgroep"] = werkgroep.pk
     elif page_type == "forbidden":
         coordinator = MembershipFactory(
             team=sessie.opgave.team, role=Membership.Role.COORDINATOR
@@ -193,6 +205,21 @@ def open_page(page, page_type: str, demo: dict) -> None:
         form.locator("select[name='partij']").select_option(label=PARTICIPANT[1])
         form.locator("button[type='submit']").click()
         expect(page.locator("#wait-status")).to_be_visible()
+    elif page_type == "werkgroepen":
+        log_in(page, demo)
+        page.goto(f"/sessies/{demo['sessie']}/")
+        expect(page.locator("details.werkgroepen input[type=checkbox]")).to_have_count(3)
+    elif page_type == "werkgroep_choice":
+        open_join_form(page, demo)
+        form = page.locator("form:has(input[name='name'])")
+        form.locator("input[name='name']").fill("Sanne Visser")
+        form.locator("select[name='partij']").select_option(label="Expertisecentrum Ondermijning")
+        form.locator("button[type='submit']").click()
+        expect(page.locator(".werkgroep-choices button")).to_have_count(2)
+    elif page_type == "werkgroep_kaart":
+        log_in(page, demo)
+        page.goto(f"/tafels/{demo['werkgroep']}/")
+        expect(page.locator("#kaart-stap .werkgroep-lead")).to_be_visible()
     elif page_type == "revoked_link":
         response = page.goto(f"/j/{demo['sessie']}/not-the-token/")
         assert response.status == 410, f"expected the refused page (410), got {response.status}"

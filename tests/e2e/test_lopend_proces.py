@@ -1,16 +1,20 @@
 """A lopend proces in a real browser: a vervolgstap followed up on the kaart reaches the
-facilitator's action list by itself, and the next sessie, started from the plenary kaart,
-shows the carried items marked with the sessie they came from.
+facilitator's action list by itself; the next sessie, started from the plenary kaart, shows
+the carried items marked with the sessie they came from; werkgroepen formed from the plenary
+kaart's vervolgstappen seat the participants at theirs.
 
 On the demo (seed_demo), in step 3, joined as Anna de Vries of Politie."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
 from sessions import services
 from sessions.models import Sessie, Vervolgstap
 from tests.e2e.test_accessibility import demo, join
+from tests.e2e.test_kaart import join as join_as
 from tests.e2e.test_keyboard import log_in_facilitator
 
 try:
@@ -78,3 +82,40 @@ def test_a_follow_up_reaches_the_action_list_and_the_next_sessie_carries_the_kaa
     expect(marked.locator(".herkomst")).to_contain_text("from Sessie 1")
     marker = facilitator.locator(f"#vervolgstap-{carried.pk} .herkomst")
     expect(marker).to_have_attribute("title", carried_from)
+
+
+def test_the_facilitator_forms_werkgroepen_and_the_participants_land_at_theirs(
+    demo, new_context, django_sync
+):
+    sessie = Sessie.objects.get(pk=demo["sessie"])
+    services.sessie_set_step(sessie=sessie, stap=3)
+    tafel = sessie.tafels.get(nummer=1)
+    stappen = list(tafel.vervolgstappen.order_by("position"))
+    assert len(stappen) == 3
+    for stap in stappen:
+        services.plenair_carry(sessie=sessie, kind="vervolgstap", item_id=stap.pk)
+    titles = [stap.title for stap in stappen]
+
+    anna = new_context().new_page()
+    join(anna, demo)  # Politie: owner of the step with the gebiedsofficier
+    bram = join_as(new_context(), demo["join_link"], "Bram Jansen", "Gemeente")
+    facilitator = new_context().new_page()
+    log_in_facilitator(facilitator, demo["username"], demo["password"])
+    facilitator.goto(f"/sessies/{sessie.pk}/")
+    box = facilitator.locator("details.werkgroepen")
+    for title in titles:
+        box.get_by_label(re.compile(re.escape(title))).check()
+    box.get_by_role("button", name="Form the werkgroepen").click()
+    expect(facilitator.locator(".messages")).to_contain_text("3 werkgroepen formed")
+
+    with django_sync():
+        werkgroepen = {t.werkgroep.title: t for t in sessie.tafels.filter(werkgroep__isnull=False)}
+        politie_owns = next(s for s in stappen if s.eigenaar.name == "Politie").title
+        gemeente_owns = next(s for s in stappen if s.eigenaar.name == "Gemeente").title
+    assert set(werkgroepen) == set(titles)
+    for page, title in ((anna, politie_owns), (bram, gemeente_owns)):
+        expect(page).to_have_url(
+            re.compile(rf"/tafels/{werkgroepen[title].pk}/$"), timeout=LIVE_LIST
+        )
+        expect(page.locator("#kaart-stap .werkgroep-lead")).to_contain_text(f"Werkgroep: {title}")
+        expect(page.locator(f"#kaart-vervolgstappen li:has-text('{title}')")).to_be_visible()

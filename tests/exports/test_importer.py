@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 
 from sessions import insight, services
 from sessions.exports import importer, jsondoc
-from sessions.models import Bijdrage, Opgave, Vervolgstap
+from sessions.models import Bijdrage, Opgave, Tafel, Vervolgstap
 from tests.exports.documents import opgave_summary, with_bijdragen
 
 _TIMES_AND_IDS = {"id", "created_at", "generated_at", "starts_at", "author"}
@@ -38,6 +38,9 @@ def canonical(document: dict) -> dict:
     for v in stappen:
         if "voorganger" in v:
             v["voorganger"] = stap.get(v["voorganger"])
+    for t in (t for s in doc["sessies"] for t in s["tafels"]):
+        if "werkgroep" in t:
+            t["werkgroep"] = stap.get(t["werkgroep"])
     for versie in doc["opgave"]["versies"]:
         versie["sessie"] = sessie.get(versie["sessie"])
     for s in doc["sessies"]:
@@ -100,6 +103,10 @@ def test_a_lopend_proces_comes_back_with_where_each_item_was_carried_from(story)
     them."""
     derde = services.sessie_create(opgave=story.opgave, title="Derde sessie", tafels=1)
     services.kaart_carry(sessie=derde, bron=story.sessie_1.tafels.get(nummer=1))
+    plenair_stap = services.plenair_carry(
+        sessie=derde, kind="vervolgstap", item_id=derde.tafels.get(nummer=1).vervolgstappen.get().pk
+    )
+    services.werkgroepen_form(sessie=derde, stap_ids=[plenair_stap.pk])
     first = jsondoc.build(opgave_summary(story))
     assert first["version"] == 2
     carried = next(s for s in first["sessies"] if s["title"] == "Derde sessie")["tafels"][0]
@@ -111,9 +118,13 @@ def test_a_lopend_proces_comes_back_with_where_each_item_was_carried_from(story)
     new = importer.opgave_import(team=story.opgave.team, document=json.dumps(first))
     second = jsondoc.build(insight.summary_for_opgave(new.pk, complete=True))
     assert canonical(second) == canonical(first)
-    stap = Vervolgstap.objects.get(tafel__sessie__opgave=new, voorganger__isnull=False)
+    stap = Vervolgstap.objects.get(
+        tafel__sessie__opgave=new, voorganger__isnull=False, herkomst__isnull=False
+    )
     assert stap.voorganger.tafel.sessie.title == "Eerste sessie"
     assert stap.herkomst.title == "Eerste sessie"
+    werkgroep = Tafel.objects.get(sessie__opgave=new, werkgroep__isnull=False)
+    assert werkgroep.werkgroep.tafel.plenair and werkgroep.werkgroep.title == "Wijkschouw"
 
 
 def test_a_version_1_document_still_imports(story):
@@ -121,6 +132,7 @@ def test_a_version_1_document_still_imports(story):
     document["version"] = 1
     for sessie in document["sessies"]:
         for tafel in sessie["tafels"]:
+            tafel.pop("werkgroep")
             for key in ("perspectieven", "bijdragen", "koppelingen", "vervolgstappen"):
                 for item in tafel[key]:
                     item.pop("herkomst"), item.pop("voorganger", None)
