@@ -281,6 +281,7 @@ def _kaart_for(tafel_id: int, access: Access) -> Kaart:
         tafel.vervolgstappen.select_related("eigenaar").prefetch_related(
             Prefetch("partijen", queryset=Partij.objects.order_by("name")),
             Prefetch("updates", queryset=VervolgstapUpdate.objects.order_by("created_at", "id")),
+            "voorganger__updates",
         )
     )
     _herkomst(

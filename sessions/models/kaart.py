@@ -248,9 +248,13 @@ class Vervolgstap(models.Model):
 
     @property
     def latest_update(self) -> "VervolgstapUpdate | None":
-        """Its newest follow-up (from the prefetched log when the kaart's read loaded it)."""
+        """Its newest follow-up (from the prefetched log when the kaart's read loaded it); for
+        one carried from an earlier sessie without a follow-up of its own yet, that of the
+        vervolgstap it continues."""
         updates = list(self.updates.all())
-        return max(updates, key=lambda u: (u.created_at, u.pk)) if updates else None
+        if updates:
+            return max(updates, key=lambda u: (u.created_at, u.pk))
+        return self.voorganger.latest_update if self.voorganger_id else None
 
 
 class VervolgstapUpdate(Written):

@@ -29,6 +29,7 @@ from sessions.models import (
 )
 from sessions.services.changes import _lock, _record
 from sessions.services.common import SYSTEM, Actor
+from sessions.services.sessies import plenair_tafel
 
 ONTO_TAFELS = "tafels"
 ONTO_PLENAIR = "plenair"
@@ -62,8 +63,6 @@ def kaart_carry(
     """Carry the items of `bron`, a kaart of an earlier sessie of the same opgave, onto every
     tafel of `sessie` (or its plenary kaart); the kaarten written to. Refused whole when a
     kaart would hold more than HB_MAX_ITEMS_PER_KAART items."""
-    from sessions.services.sessies import plenair_tafel
-
     if bron.sessie.opgave_id != sessie.opgave_id or bron.sessie_id == sessie.pk:
         raise ValidationError(_("Choose a kaart of an earlier sessie of this opgave."))
     if onto not in (ONTO_TAFELS, ONTO_PLENAIR):

@@ -117,7 +117,12 @@ def werkgroep_choose(request: HttpRequest, pk: int) -> HttpResponse:
     if deelnemer is None:
         raise Http404
     value = request.POST.get("tafel", "")
-    tafel = Tafel.objects.filter(pk=int(value), sessie=sessie).first() if value.isdigit() else None
+    # An id the database can hold (a longer one is no tafel, not a database error).
+    tafel = (
+        Tafel.objects.filter(pk=int(value), sessie=sessie).first()
+        if value.isdigit() and len(value) < 19
+        else None
+    )
     try:
         if tafel is None:
             raise ValidationError(_("Choose a werkgroep of this sessie."))

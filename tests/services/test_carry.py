@@ -195,3 +195,15 @@ def test_the_sources_are_the_written_kaarten_of_other_sessies(k, written, next_s
     services.kaart_carry(sessie=next_sessie, bron=k.tafel_a, onto="plenair")
     plenair = next_sessie.tafels.get(plenair=True)
     assert services.carry_sources(opgave) == [plenair, k.tafel_a], "newest sessie first"
+
+
+def test_a_carried_vervolgstap_shows_the_follow_up_it_carries_on(k, written, next_sessie):
+    tafel = services.kaart_carry(sessie=next_sessie, bron=k.tafel_a)[0]
+    facilitator = access.Access(can_view=True, can_edit=True, role="facilitator")
+    (stap,) = selectors.kaart_for(tafel.pk, facilitator).vervolgstappen
+    assert stap.latest_update.tekst == "Gepland", "the earlier sessie's"
+    services.vervolgstap_follow_up(
+        opgave_id=k.sessie.opgave_id, vervolgstap_id=stap.pk, status="bezig", tekst="Verder"
+    )
+    (stap,) = selectors.kaart_for(tafel.pk, facilitator).vervolgstappen
+    assert stap.latest_update.tekst == "Verder"

@@ -90,6 +90,14 @@ def test_a_werkgroep_is_chosen_only_by_someone_of_its_sessie_who_is_not_seated(
     )
     url = reverse("sessions:werkgroep_choose", args=[sessie.pk])
     assert client.post(url, {"tafel": data.pk}).status_code == 404  # no participant
+    as_participant(client, step3["eva"])  # unseated: may choose, but only a werkgroep
+    for bad in ("9" * 30, "-1", "x", str(sessie.tafels.get(plenair=True).pk)):
+        response = client.post(url, {"tafel": bad}, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 302
+        assert "Choose a werkgroep of this sessie." in " ".join(
+            error_messages(client.get(response.url, follow=True))
+        )
+    assert Deelnemer.objects.get(pk=step3["eva"].pk).tafel is None
     as_participant(client, step3["anna"])  # seated at the schouw already
     client.post(url, {"tafel": data.pk})
     assert Deelnemer.objects.get(pk=step3["anna"].pk).tafel == schouw
