@@ -942,7 +942,7 @@ def main() -> None:
         "--profile",
         metavar="FILE",
         help="py-spy the first daphne process during the edit phase, on-CPU only (--gil) "
-        "(collapsed stacks into FILE; needs py-spy)",
+        "(collapsed stacks into FILE; needs py-spy); with --relay-only the relay's",
     )
     args = parser.parse_args()
     global PICTURES_SHOWN  # read by the client processes (forked after this)
@@ -1018,7 +1018,14 @@ def main() -> None:
             servers = Servers(
                 "bench.relay.asgi:application", relay_env, args.processes, logdir, "relay"
             )
-            relay_stats, relay_usage = run_phase("relay", tafels, servers.ports, args, servers.pids)
+            relay_stats, relay_usage = run_phase(
+                "relay",
+                tafels,
+                servers.ports,
+                args,
+                servers.pids,
+                profile=args.profile if args.relay_only else None,
+            )
             print(describe("relay", relay_stats, relay_usage, args.duration), flush=True)
             servers.stop()
             servers = None
