@@ -346,14 +346,21 @@ def plenair_carry(*, sessie: Sessie, kind: str, item_id: int, actor: Actor = SYS
             raise ValidationError(_("This item is not on a tafel of this sessie."))
         plenair = plenair_tafel(sessie=sessie)
         existing = plenair.vervolgstappen.filter(title=item.title).first()
-        return existing or vervolgstap_add(
-            tafel=plenair,
-            title=item.title,
-            eigenaar=item.eigenaar,
-            partijen=list(item.partijen.all()),
-            datum=item.datum,
-            actor=actor,
-        )
+        if existing is not None:
+            return existing
+        with transaction.atomic():
+            copy = vervolgstap_add(
+                tafel=plenair,
+                title=item.title,
+                eigenaar=item.eigenaar,
+                partijen=list(item.partijen.all()),
+                datum=item.datum,
+                actor=actor,
+            )
+            # The same vervolgstap, gathered: it goes on here, as it stands.
+            Vervolgstap.objects.filter(pk=copy.pk).update(voorganger=item, status=item.status)
+            copy.voorganger, copy.status = item, item.status
+        return copy
     raise ValidationError(_("Only bijdragen and vervolgstappen can be carried."))
 
 

@@ -45,8 +45,8 @@ class Actie:
 
 
 def _acties(opgave: Opgave) -> list[Actie]:
-    """Every vervolgstap of the opgave that goes on: one carried into a later sessie is shown
-    as the one it went on as there, with the follow-up of both."""
+    """Every vervolgstap of the opgave, once: one carried on (to the plenary kaart, a later
+    sessie, a werkgroep) is shown as the copy followed up last, with the follow-up of all."""
     today = timezone.localdate()
     stappen = list(
         Vervolgstap.objects.filter(tafel__sessie__opgave=opgave)
@@ -55,24 +55,28 @@ def _acties(opgave: Opgave) -> list[Actie]:
     )
     by_pk = {stap.pk: stap for stap in stappen}
     continued = {stap.voorganger_id for stap in stappen}
-    # The ones that go on, by the vervolgstap they all started as.
-    going_on: dict[int, list[Vervolgstap]] = {}
+    # One action per vervolgstap as it started: with every copy it went on as (gathered on the
+    # plenary kaart, carried into a later sessie or onto several kaarten, or a werkgroep's).
+    family: dict[int, list[Vervolgstap]] = {}
     for stap in stappen:
-        if stap.pk not in continued:
-            going_on.setdefault(_chain(stap, by_pk)[-1].pk, []).append(stap)
+        family.setdefault(_chain(stap, by_pk)[-1].pk, []).append(stap)
     acties = []
-    for copies in going_on.values():
-        log = {u.pk: u for copy in copies for s in _chain(copy, by_pk) for u in s.updates.all()}
+    for members in family.values():
+        log = {u.pk: u for member in members for u in member.updates.all()}
         updates = tuple(sorted(log.values(), key=lambda u: (u.created_at, u.pk)))
-        # The one followed up last stands for them (the first one carried, when none was).
+        going_on = [member for member in members if member.pk not in continued]
+        # The copy followed up last stands for them all (the first that goes on, when none was).
         newest = {u.vervolgstap_id for u in updates[-1:]}
-        shown = next((s for s in copies if s.pk in newest), min(copies, key=lambda s: s.pk))
+        shown = next(
+            (member for member in members if member.pk in newest),
+            min(going_on or members, key=lambda s: s.pk),
+        )
         acties.append(
             Actie(
                 shown,
                 overdue=_overdue(shown, today),
                 updates=updates,
-                elsewhere=len(copies) - 1,
+                elsewhere=max(len(going_on) - 1, 0),
             )
         )
     return sorted(

@@ -45,7 +45,8 @@ def test_a_follow_up_reaches_the_action_list_and_the_next_sessie_carries_the_kaa
     facilitator = new_context().new_page()
     log_in_facilitator(facilitator, demo["username"], demo["password"])
     facilitator.goto(f"/opgaven/{demo['opgave']}/acties/")
-    card = facilitator.locator(f"#actie-{stap.pk}")
+    # One card for the vervolgstap and its copy on the plenary kaart.
+    card = facilitator.locator("li.actie", has=facilitator.locator("h2", has_text=stap.title))
     expect(card.locator(".badge")).to_have_text("open")
 
     item = participant.locator(f"#vervolgstap-{stap.pk}")

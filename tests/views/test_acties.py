@@ -315,3 +315,33 @@ def test_a_vervolgstap_carried_onto_every_tafel_is_one_action(client, story, fac
     assert "also carried onto 1 other kaart" in card.select_one("p.meta").get_text()
     assert "Op tafel 2." in card.get_text()
     assert "2 vervolgstappen of all sessies" in page.select_one("h1 + p.meta").get_text()
+
+
+def test_a_vervolgstap_gathered_on_the_plenary_kaart_and_worked_out_in_a_werkgroep_is_one_action(
+    client, story, facilitator
+):
+    """The Wijkschouw of tafel A, carried to the plenary kaart (as it stands: in progress),
+    then worked out in a werkgroep: one card, shown as the copy followed up last."""
+    client.force_login(facilitator)
+    original = stap("Wijkschouw")
+    services.vervolgstap_follow_up(
+        opgave_id=story.opgave.pk, vervolgstap_id=original.pk, status="bezig", tekst="Aan tafel."
+    )
+    gathered = services.plenair_carry(
+        sessie=story.sessie_1, kind="vervolgstap", item_id=original.pk
+    )
+    assert (gathered.voorganger, gathered.status) == (original, "bezig")
+    (werkgroep,) = services.werkgroepen_form(sessie=story.sessie_1, stap_ids=[gathered.pk])
+    url = reverse("sessions:acties", args=[story.opgave.pk])
+    assert cards(client, url)["Wijkschouw"]["id"] == f"actie-{original.pk}"
+
+    uitwerking = werkgroep.vervolgstappen.get(title="Wijkschouw")
+    services.vervolgstap_follow_up(
+        opgave_id=story.opgave.pk, vervolgstap_id=uitwerking.pk, status="klaar", tekst="Gelopen."
+    )
+    page = BeautifulSoup(client.get(url).content, "html.parser")
+    assert len(page.select("li.actie h2:-soup-contains('Wijkschouw')")) == 1
+    card = cards(client, url)["Wijkschouw"]
+    assert card["id"] == f"actie-{uitwerking.pk}" and "done" in card.h2.get_text()
+    log = [li.get_text(" ", strip=True) for li in card.select(".actie-log li")]
+    assert log[0].startswith("in progress: “Aan tafel.”") and log[1].startswith("done:")
