@@ -1,12 +1,13 @@
-"""Werkgroepen for step 3: from the vervolgstappen of a sessie's kaarten (the plenary kaart,
-usually) the facilitator forms one tafel per chosen vervolgstap, and the participants are seated
-by their partij being its owner or taking part in it (sessions.tafelindeling.seat_werkgroepen).
+"""Werkgroepen for step 3: from the vervolgstappen of the sessie's plenary kaart (its tafels'
+while it has none: selectors.werkgroep_choices) the facilitator forms one tafel per chosen
+vervolgstap, and the participants are seated by their partij being its owner or taking part in
+it (sessions.tafelindeling.seat_werkgroepen).
 
 A werkgroep's kaart starts with its vervolgstap (a copy that continues it, so its follow-up
-goes on there) and the brengen of the partijen it names, from the kaart it was chosen on: the
-werkgroep works out the goal, what each brings to it, the first actions and who is still
-needed. Forming again keeps the werkgroepen that exist and their kaarten, and seats everyone
-anew."""
+goes on there) and the brengen of the partijen it names, from the kaart it was chosen on and,
+for the plenary kaart, the sessie's tafels: the werkgroep works out the goal, what each brings
+to it, the first actions and who is still needed. Forming again keeps the werkgroepen that
+exist and their kaarten, and seats everyone anew."""
 
 from __future__ import annotations
 
