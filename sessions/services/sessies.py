@@ -29,6 +29,7 @@ from sessions.services.common import SYSTEM, Actor, _clean_text
 from sessions.services.opgaven import partij_add
 from sessions.services.perspectieven import perspectieven_reveal
 from sessions.services.vervolgstappen import vervolgstap_add
+from sessions.tafelindeling import form_groups, seat_werkgroepen
 
 
 def sessie_create(
@@ -142,9 +143,15 @@ def _seat_for(sessie: Sessie, partij: Partij) -> Tafel | None:
     )
     if not werkgroepen:
         return tafels.order_by("n", "nummer").first()
-    owned = [t for t in werkgroepen if t.werkgroep.eigenaar_id == partij.pk]
-    named = [t for t in werkgroepen if partij in t.werkgroep.partijen.all()]
-    return (owned or named or [None])[0]
+    # The rule werkgroepen_form seats by, for one person, the emptiest werkgroepen first.
+    seat = seat_werkgroepen(
+        [("new", partij.pk)],
+        [
+            (t, t.werkgroep.eigenaar_id, [p.pk for p in t.werkgroep.partijen.all()])
+            for t in werkgroepen
+        ],
+    )
+    return seat.get("new")
 
 
 def sessie_update(
@@ -284,8 +291,6 @@ def tafels_form(*, sessie: Sessie) -> list[Tafel]:
     Tafels that exist are used first (in their order); missing ones are added; tafels left
     without anyone stay, empty, so no kaart is lost.
     """
-    from sessions.tafelindeling import form_groups
-
     with transaction.atomic():
         Sessie.objects.select_for_update().filter(pk=sessie.pk).first()
         deelnemers = list(sessie.deelnemers.filter(revoked=False).order_by("joined_at", "pk"))

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from icalendar import Calendar, Event
 
 from sessions import services
-from sessions.kinds import Change
+from sessions.kinds import SPECS, Change
 from sessions.models import KaartEvent, Opgave, Vervolgstap, VervolgstapUpdate
 from sessions.views.lookup import opgave_or_404
 
@@ -131,16 +131,12 @@ def _filtered(acties: list[Actie], partij: str, status: str) -> list[Actie]:
 # How often an open action list asks whether a vervolgstap changed, in seconds.
 LIVE_EVERY = 5
 
-# The changes of a kaart that change its vervolgstappen (an undo may be one of them).
-_STAP_CHANGES = (
-    Change.VERVOLGSTAP_ADDED,
-    Change.VERVOLGSTAP_EDITED,
-    Change.VERVOLGSTAP_DELETED,
-    Change.VERVOLGSTAP_FOLLOWED,
-    Change.KAART_CARRIED,
-    Change.PARTIJ_ADDED,
+# The changes of a kaart that change its vervolgstappen (sessions/kinds.py; an undo may be
+# one of them).
+_STAP_CHANGES = [
+    *(kind for kind, spec in SPECS.items() if "vervolgstappen" in spec.regions),
     Change.UNDONE,
-)
+]
 
 
 def _stamp(opgave: Opgave) -> str:

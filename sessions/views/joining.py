@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from sessions import access, ratelimit, selectors, services
 from sessions.forms import JoinForm
 from sessions.models import Sessie, Tafel
+from sessions.views.lookup import id_of
 
 JOIN_PENDING_KEY = "hb_join_pending"
 
@@ -116,13 +117,7 @@ def werkgroep_choose(request: HttpRequest, pk: int) -> HttpResponse:
     deelnemer = access.deelnemer_for(request.session, sessie)
     if deelnemer is None:
         raise Http404
-    value = request.POST.get("tafel", "")
-    # An id the database can hold (a longer one is no tafel, not a database error).
-    tafel = (
-        Tafel.objects.filter(pk=int(value), sessie=sessie).first()
-        if value.isdigit() and len(value) < 19
-        else None
-    )
+    tafel = Tafel.objects.filter(pk=id_of(request.POST.get("tafel")), sessie=sessie).first()
     try:
         if tafel is None:
             raise ValidationError(_("Choose a werkgroep of this sessie."))

@@ -25,7 +25,7 @@ from sessions import access, selectors, services
 from sessions.forms import SessieForm
 from sessions.models import Sessie, Tafel
 from sessions.views import acties
-from sessions.views.lookup import opgave_or_404, sessie_or_404
+from sessions.views.lookup import id_of, opgave_or_404, sessie_or_404, whole
 
 
 def sessie_context(request: HttpRequest, sessie: Sessie, allowed: access.Access) -> dict:
@@ -82,23 +82,18 @@ def _back_to(request: HttpRequest, default: str) -> str:
 
 
 # What the control room's numbers may be: anything else is refused with a message.
-MAX_ID = 2**63 - 1
 MAX_LINK_HOURS = 90 * 24
 MAX_TIMER_MINUTES = 4 * 60
 
 
 def _whole(data, key: str, *, low: int, high: int) -> int | None:
     """data[key] as a whole number from low to high; None if it is anything else."""
-    try:
-        value = int((data.get(key) or "").strip())
-    except ValueError:  # also for thousands of digits
-        return None
-    return value if low <= value <= high else None
+    return whole(data.get(key), low=low, high=high)
 
 
 def _id(data, key: str = "value") -> int:
     """The id in data[key], or 0 (which nothing has) if it is not an id."""
-    return _whole(data, key, low=1, high=MAX_ID) or 0
+    return id_of(data.get(key))
 
 
 def _tafel_of(sessie: Sessie, tafel_id: int) -> Tafel:
@@ -198,7 +193,7 @@ def _revoke_deelnemer(sessie, data, actor):
 
 
 def _werkgroepen(sessie, data, actor):
-    ids = [int(value) for value in data.getlist("value") if value.isdigit() and len(value) < 19]
+    ids = [pk for pk in map(id_of, data.getlist("value")) if pk]
     n = len(services.werkgroepen_form(sessie=sessie, stap_ids=ids, actor=actor))
     return ngettext(
         "%(n)d werkgroep formed; everyone is seated anew.",
