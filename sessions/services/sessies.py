@@ -285,6 +285,18 @@ def tafel_remove(*, tafel: Tafel, with_content: bool = False) -> None:
     _sessie_changed(sessie, "tafels")
 
 
+def seat_all(deelnemers: list[Deelnemer], seat: dict[int, int | None]) -> None:
+    """Seat these participants where `seat` says (a tafel's id by deelnemer id; None or
+    missing: at none), in one statement for all who move."""
+    moved = []
+    for deelnemer in deelnemers:
+        tafel_id = seat.get(deelnemer.pk)
+        if deelnemer.tafel_id != tafel_id:
+            deelnemer.tafel_id = tafel_id
+            moved.append(deelnemer)
+    Deelnemer.objects.bulk_update(moved, ["tafel"])
+
+
 def tafels_form(*, sessie: Sessie) -> list[Tafel]:
     """Form tafels of 3 to 5 that mix the partijen, and seat every participant.
 
@@ -298,11 +310,8 @@ def tafels_form(*, sessie: Sessie) -> list[Tafel]:
         tafels = list(sessie.tafels.filter(plenair=False).order_by("nummer"))
         while len(tafels) < len(groups):
             tafels.append(tafel_add(sessie=sessie))
-        seat = {pk: tafels[i] for i, group in enumerate(groups) for pk in group}
-        for deelnemer in deelnemers:
-            if deelnemer.tafel_id != seat[deelnemer.pk].pk:
-                deelnemer.tafel = seat[deelnemer.pk]
-                deelnemer.save(update_fields=["tafel"])
+        seat = {pk: tafels[i].pk for i, group in enumerate(groups) for pk in group}
+        seat_all(deelnemers, seat)
         _sessie_changed(sessie, "tafels")
     return tafels[: len(groups)]
 

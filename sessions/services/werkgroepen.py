@@ -19,7 +19,7 @@ from sessions.models import Bijdrage, Sessie, Tafel, Vervolgstap
 from sessions.selectors import werkgroep_choices
 from sessions.services.carry import carry_onto
 from sessions.services.common import SYSTEM, Actor
-from sessions.services.sessies import _sessie_changed, deelnemer_move, tafel_add
+from sessions.services.sessies import _sessie_changed, deelnemer_move, seat_all, tafel_add
 from sessions.tafelindeling import seat_werkgroepen
 
 MAX_WERKGROEPEN = 30  # as many as a sessie starts with tafels at most
@@ -46,11 +46,7 @@ def werkgroepen_form(*, sessie: Sessie, stap_ids: list[int], actor: Actor = SYST
                 for tafel, stap in zip(werkgroepen, stappen, strict=True)
             ],
         )
-        for deelnemer in deelnemers:
-            tafel_id = seat.get(deelnemer.pk)
-            if deelnemer.tafel_id != tafel_id:
-                deelnemer.tafel_id = tafel_id
-                deelnemer.save(update_fields=["tafel"])
+        seat_all(deelnemers, seat)
         _sessie_changed(sessie, "tafels")
     return werkgroepen
 
