@@ -114,20 +114,26 @@ def _record(
         )
     )
     transaction.on_commit(
-        lambda: broadcast.kaart_changed(
-            sessie_id=tafel.sessie_id,
-            tafel_id=tafel.pk,
-            seq=seq,
-            kind=kind,
-            data=data,
-            actor=actor.name,
-            by=actor.key,
-            html=push.rendered_or_none(
-                kind=kind, data=data, seq=seq, actor_name=actor.name, item=item
-            ),
-        )
+        lambda: ring(tafel=tafel, seq=seq, kind=kind, data=data, actor=actor, item=item)
     )
     return event
+
+
+def ring(
+    *, tafel: Tafel, seq: int, kind: str, data: dict[str, Any], actor: Actor, item: Any = None
+) -> None:
+    """The bell of a committed change, with its HTML rendered from `item`, the row it wrote
+    (sessions.push)."""
+    broadcast.kaart_changed(
+        sessie_id=tafel.sessie_id,
+        tafel_id=tafel.pk,
+        seq=seq,
+        kind=kind,
+        data=data,
+        actor=actor.name,
+        by=actor.key,
+        html=push.rendered_or_none(kind=kind, data=data, seq=seq, actor_name=actor.name, item=item),
+    )
 
 
 def _record_version(
