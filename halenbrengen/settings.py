@@ -240,6 +240,10 @@ HB_PICTURE_DELAY = float(os.environ.get("HB_PICTURE_DELAY", "5"))
 # A control room (and the plenary view) draws a changed tafel's line at most once per this many
 # seconds, with every tafel that changed meanwhile (0: at every change).
 HB_ACTIVITY_DELAY = float(os.environ.get("HB_ACTIVITY_DELAY", "1"))
+# A kaart's heartbeat (every 15 s) looks at the person's access again when it was last looked
+# at this many seconds ago or more; every change of access rings its own bell, and every edit
+# is authorised afresh, so this only catches a bell that was lost.
+HB_ACCESS_RECHECK = float(os.environ.get("HB_ACCESS_RECHECK", "60"))
 # Threads for the websockets' database work (sessions/consumers/edge.py): several for
 # PostgreSQL, whose answers they wait for side by side; one for SQLite, which writes alone.
 HB_DB_THREADS = int(

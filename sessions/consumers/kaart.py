@@ -66,6 +66,8 @@ class KaartConsumer(CountedConsumer):
         # (access.participant_stamp): while the stamp holds, the access does (_access_kept).
         self.tafel: Tafel | None = None
         self.stamp: tuple | None = None
+        # When the access was last looked at (a heartbeat looks again HB_ACCESS_RECHECK later).
+        self.access_seen = float("-inf")
         self._stamp_read: tuple | None = None
         # Whether this person may have vertrouwelijk items of their own on the kaart: then
         # what they see is theirs alone, and their pushes are rendered for them alone.
@@ -202,15 +204,18 @@ class KaartConsumer(CountedConsumer):
 
     @database_work
     def _heartbeat(self, waiting: int) -> bool:
-        """Look at access again. Whether the whole card is due: access changed (the card
-        shows it, or the socket closes), or the log holds a change this socket was not sent
-        that is older than BELL_GRACE while no bell came for as long and none waits for it
+        """Whether the whole card is due: access changed (the card shows it, or the socket
+        closes; a participant's is looked at when it was last looked at HB_ACCESS_RECHECK ago:
+        every change of their access rings a bell of its own, this catches one that was lost),
+        or the log holds a change this socket was not sent that is older than BELL_GRACE while
+        no bell came for as long and none waits for it
         (`waiting`: in its channel's queue): its bell was lost. A socket that takes bells, or
         has them waiting, is only behind, as under load; the whole card would lengthen its
         queue, and the next bell shows a gap if one was lost."""
-        _tafel, allowed = self._access_kept()
-        if allowed != self.access:
-            return True
+        if self.stamp is None or time.monotonic() - self.access_seen >= settings.HB_ACCESS_RECHECK:
+            _tafel, allowed = self._access_kept()
+            if allowed != self.access:
+                return True
         if waiting or time.monotonic() - self.last_bell < BELL_GRACE.total_seconds():
             return False
         return KaartEvent.objects.filter(
@@ -277,9 +282,12 @@ class KaartConsumer(CountedConsumer):
         ):
             return False
         fields = at_once.bijdrage_fields(payload, self.tafel_id)
-        return fields is not None and at_once.bijdrage_add(
+        applied = fields is not None and at_once.bijdrage_add(
             tafel=self.tafel, deelnemer=self.access.deelnemer, stamp=self.stamp, fields=fields
         )
+        if applied:  # hb_bijdrage_add found the stamp unchanged
+            self.access_seen = time.monotonic()
+        return applied
 
     # Outgoing -----------------------------------------------------------------------------
 
@@ -519,6 +527,7 @@ class KaartConsumer(CountedConsumer):
         )
         self.access, self.tafel = allowed, tafel
         self.stamp = self._stamp_read if keep else None
+        self.access_seen = time.monotonic()
 
     def _access_kept(self) -> tuple[Tafel, access.Access]:
         """The access this socket knows, while nothing it depends on changed (one plain
@@ -531,6 +540,7 @@ class KaartConsumer(CountedConsumer):
             and deelnemer is not None
             and access.participant_stamp(self.tafel_id, deelnemer.pk) == self.stamp
         ):
+            self.access_seen = time.monotonic()
             return self.tafel, self.access
         tafel, allowed = self._access_now()
         if allowed == self.access:

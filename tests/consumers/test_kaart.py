@@ -16,7 +16,7 @@ from channels.testing import WebsocketCommunicator
 
 from halenbrengen.asgi import application
 from sessions import actions, broadcast, fragments, selectors, services
-from sessions.models import Bijdrage, KaartEvent
+from sessions.models import Bijdrage, Deelnemer, KaartEvent
 from tests import factories
 from tests.kaart_helpers import Socket, make_kaarten, redis_channel_layer, regions
 
@@ -522,6 +522,25 @@ async def test_a_change_is_refused_at_once_when_access_ended_even_before_the_bel
     assert "read-only" in refusal or "no longer have access" in refusal
     assert await sync_to_async(Bijdrage.objects.filter(tekst="Te laat").count)() == 0
     await close_all(sockets)
+
+
+async def test_a_heartbeat_finds_an_access_whose_bell_was_lost_once_a_minute(kaarten, settings):
+    sockets = await open_all(kaarten, "anna")
+    # Anna's access ends without its bell (as when the channel layer drops it).
+    await sync_to_async(Deelnemer.objects.filter(name="Anna").update)(revoked=True)
+    # Her heartbeats are answered from what the socket knows until a minute has passed...
+    await sockets["anna"].comm.send_to(text_data=json.dumps({"action": "ping", "seq": 0}))
+    assert "kaart-pong" in await sockets["anna"].receive_until("kaart-pong")
+    # ...then the next one looks again, and the socket closes.
+    settings.HB_ACCESS_RECHECK = 0
+    await sockets["anna"].comm.send_to(text_data=json.dumps({"action": "ping", "seq": 0}))
+    closed = None
+    for _ in range(10):
+        output = await sockets["anna"].comm.receive_output(timeout=2)
+        if output["type"] == "websocket.close":
+            closed = output
+            break
+    assert closed == {"type": "websocket.close", "code": 4403}
 
 
 async def test_revoking_the_link_closes_participant_sockets(kaarten):
