@@ -8,6 +8,8 @@ these functions from transaction.on_commit only.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
 import uuid
 from collections.abc import Iterator
@@ -16,6 +18,9 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 
 def tafel_group(tafel_id: int) -> str:
@@ -73,7 +78,45 @@ async def send_held(box: list[tuple[str, dict[str, Any]]]) -> None:
     if layer is None:
         return
     for group, event in box:
-        await layer.group_send(group, event)
+        if event["type"] == "tafel.activity":
+            activity.add(layer, group, event["tafel_id"])
+        else:
+            await layer.group_send(group, event)
+
+
+class Gathered:
+    """Per process: the facilitators' activity bells of the changes its sockets applied, sent
+    as one bell per watch group and window (half of HB_ACTIVITY_DELAY) naming every tafel that
+    changed in it, instead of a bell per change. A control room draws a tafel's line at most
+    once per HB_ACTIVITY_DELAY anyway (SessieConsumer.tafel_activity)."""
+
+    def __init__(self) -> None:
+        self._due: dict[str, tuple[asyncio.AbstractEventLoop, set[int]]] = {}
+        self._ringing: set[asyncio.Task] = set()
+
+    def add(self, layer: Any, group: str, tafel_id: int) -> None:
+        loop = asyncio.get_running_loop()
+        entry = self._due.get(group)
+        if entry is None or entry[0] is not loop:  # none yet, or left by an ended loop (tests)
+            entry = self._due[group] = (loop, set())
+            loop.call_later(settings.HB_ACTIVITY_DELAY / 2, self._fire, layer, group, entry)
+        entry[1].add(tafel_id)
+
+    def _fire(self, layer: Any, group: str, entry: tuple) -> None:
+        task = entry[0].create_task(self._ring(layer, group, entry))
+        self._ringing.add(task)  # kept until done: the loop holds tasks weakly
+        task.add_done_callback(self._ringing.discard)
+
+    async def _ring(self, layer: Any, group: str, entry: tuple) -> None:
+        if self._due.get(group) is entry:
+            del self._due[group]
+        try:
+            await layer.group_send(group, {"type": "tafel.activity", "tafel_ids": sorted(entry[1])})
+        except Exception:  # noqa: BLE001 - Redis away: the room's ping draws it again
+            logger.warning("activity bell for %s not sent", group, exc_info=True)
+
+
+activity = Gathered()
 
 
 def kaart_changed(

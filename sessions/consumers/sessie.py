@@ -60,10 +60,12 @@ class SessieConsumer(CountedConsumer):
         await self.send_room()
 
     async def tafel_activity(self, event: dict[str, Any]) -> None:
-        """A tafel's kaart changed: its line is drawn again at the end of a window of
-        HB_ACTIVITY_DELAY seconds (trailing), with every other tafel that changed in it, and
-        rendered once per process for everyone who sees it alike."""
-        self.tafels_due.add(int(event["tafel_id"]))
+        """A tafel's kaart changed (or several: a gathered bell, broadcast.Gathered): its line
+        is drawn again at the end of a window of HB_ACTIVITY_DELAY seconds (trailing), with
+        every other tafel that changed in it, and rendered once per process for everyone who
+        sees it alike."""
+        ids = event.get("tafel_ids", [event.get("tafel_id")])
+        self.tafels_due.update(int(pk) for pk in ids)
         if self.activity_task is None or self.activity_task.done():
             self.activity_task = asyncio.create_task(self._push_activity())
 

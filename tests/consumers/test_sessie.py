@@ -102,6 +102,34 @@ async def test_the_control_room_draws_a_burst_of_changes_once_per_window(setting
     await room.disconnect()
 
 
+async def test_changes_made_on_the_kaarten_reach_the_control_room_in_gathered_bells(settings):
+    """The bells of changes applied by kaart sockets are gathered per window and watch group
+    (broadcast.Gathered): the control room still draws every tafel that changed."""
+    settings.HB_ACTIVITY_DELAY = 0.4
+    k = await sync_to_async(make_kaarten)()
+    room = sessie_socket(k.sessie.pk, k.people["facilitator"])
+    assert (await room.connect())[0]
+    await room.receive_from(timeout=5)
+    anna, dirk = Socket(k.tafel_a.pk, k.people["anna"]), Socket(k.tafel_b.pk, k.people["dirk"])
+    for socket, tekst in ((anna, "Van tafel een"), (dirk, "Van tafel twee")):
+        await socket.open()
+        await socket.send(
+            "form-haal-add",
+            action="bijdrage_add",
+            partij=str(k.politie.pk),
+            soort="haal",
+            tekst=tekst,
+        )
+    drawn = ""
+    while "Van tafel een" not in drawn or "Van tafel twee" not in drawn:
+        drawn += await receive_until(room, "tafel-overview-")
+    assert f'id="tafel-overview-{k.tafel_a.pk}"' in drawn
+    assert f'id="tafel-overview-{k.tafel_b.pk}"' in drawn
+    for socket in (anna, dirk):
+        await socket.close()
+    await room.disconnect()
+
+
 async def test_the_plenary_view_follows_each_tafels_kaart_live():
     k = await sync_to_async(make_kaarten)()
     view = sessie_socket(k.sessie.pk, k.people["facilitator"], view="plenair")
