@@ -49,6 +49,10 @@ logger = logging.getLogger(__name__)
 
 # A bell normally arrives within milliseconds; one missing after this long was lost.
 BELL_GRACE = datetime.timedelta(seconds=3)
+# How long a bell that came before the one it follows is held for that one (the changes of a
+# kaart are numbered in the order they commit, but their bells are rung by the threads that
+# applied them, in the order those finish).
+BELL_REORDER = 0.5
 
 
 class KaartConsumer(CountedConsumer):
@@ -82,6 +86,9 @@ class KaartConsumer(CountedConsumer):
         # HB_PICTURE_DELAY seconds (pictures_later).
         self.pictures_due = False
         self.pictures_task: asyncio.Task | None = None
+        # Bells that came before the one they follow, by number, held for BELL_REORDER.
+        self.early: dict[int, dict[str, Any]] = {}
+        self.gap_task: asyncio.Task | None = None
         # Whether the page shows them (kaart.js says so: in steps 1 and 2 the balance region is
         # condensed until someone opens it). Hidden pictures are not drawn; the page gets
         # them when it opens the region (`pictures` message) or prints (kaart_pictures view).
@@ -104,8 +111,9 @@ class KaartConsumer(CountedConsumer):
         await self.send_full()
 
     async def disconnect(self, code: int) -> None:
-        if self.pictures_task is not None:
-            self.pictures_task.cancel()
+        for task in (self.pictures_task, self.gap_task):
+            if task is not None:
+                task.cancel()
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
         if self.groups_joined:
@@ -317,10 +325,31 @@ class KaartConsumer(CountedConsumer):
             return
         if event["data"].get("vertrouwelijk") and self.access.role != "facilitator":
             self.private = True  # it may be this person's own: render for them alone
+        if heartbeat.bell_missed(event["seq"], self.last_seq):
+            # Two changes committed side by side may ring in either order: the bell before
+            # this one gets BELL_REORDER to arrive, then the whole card (_gap_later).
+            self.early[event["seq"]] = event
+            if self.gap_task is None or self.gap_task.done():
+                self.gap_task = asyncio.create_task(self._gap_later())
+            return
+        await self._push_change(event)
+        while (following := self.early.pop(self.last_seq + 1, None)) is not None:
+            await self._push_change(following)
+        for seq in [seq for seq in self.early if seq <= self.last_seq]:
+            del self.early[seq]
+
+    async def _gap_later(self) -> None:
+        """The bell a held one follows did not come in time: it was lost, the page gets the
+        whole card (and the held bells' changes with it)."""
+        await asyncio.sleep(BELL_REORDER)
+        missing = any(seq > self.last_seq for seq in self.early)  # not brought by a whole card
+        self.early.clear()
+        if missing:
+            await self.send_full()
+
+    async def _push_change(self, event: dict[str, Any]) -> None:
+        """The push of one change, the next this socket's page is owed."""
         try:
-            if heartbeat.bell_missed(event["seq"], self.last_seq):
-                await self.send_full()
-                return
             regions = fragments.regions_for_event(event["kind"], event["data"])
             if "inzicht" in regions and (settings.HB_PICTURE_DELAY > 0 or not self.pictures_shown):
                 regions.remove("inzicht")

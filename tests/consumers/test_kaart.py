@@ -276,6 +276,41 @@ async def test_a_reconnecting_client_receives_the_whole_card(kaarten):
     await sockets["anna"].close()
 
 
+def two_changes(kaarten) -> list:
+    """Two bijdragen added at tafel A, with their bells held (not rung)."""
+    with broadcast.held() as bells:
+        for tekst in ("Eerste", "Tweede"):
+            services.bijdrage_add(
+                tafel=kaarten.tafel_a, partij=kaarten.gemeente, soort="haal", tekst=tekst
+            )
+    return [bell for bell in bells if bell[1]["type"] == "kaart.changed"]
+
+
+async def test_bells_that_ring_out_of_order_are_pushed_in_order_without_the_whole_card(kaarten):
+    """Two changes committed side by side may ring in either order (each thread rings its
+    own); the page gets both pushes in the order of the log, not a whole card."""
+    sockets = await open_all(kaarten, "anna")
+
+    first, second = await sync_to_async(two_changes)(kaarten)
+    await broadcast.send_held([second, first])
+    pushes = [await sockets["anna"].receive_until("Eerste")]
+    pushes.append(await sockets["anna"].receive_until("Tweede"))
+    assert "Tweede" not in pushes[0] and 'data-seq="1"' in pushes[0]
+    assert 'data-seq="2"' in pushes[1]
+    assert not any('id="kaart-partijen"' in push for push in pushes)
+    await close_all(sockets)
+
+
+async def test_a_bell_that_never_comes_brings_the_whole_card(kaarten):
+    sockets = await open_all(kaarten, "anna")
+
+    _lost, second = await sync_to_async(two_changes)(kaarten)
+    await broadcast.send_held([second])
+    card = await sockets["anna"].receive_until('id="kaart-partijen"')
+    assert "Eerste" in card and "Tweede" in card
+    await close_all(sockets)
+
+
 async def test_a_heartbeat_behind_the_log_gets_the_whole_card(kaarten):
     sockets = await open_all(kaarten, "anna")
     # A change whose bell never rang (as when the channel layer drops a message).
