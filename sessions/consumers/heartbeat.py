@@ -30,16 +30,30 @@ def bell_missed(seq: int, sent: int) -> bool:
     return seq > sent + 1
 
 
-def heartbeat_wants_whole_card(*, page_seq: Any, sent: int, page_had: int, overdue: bool) -> bool:
+def heartbeat_wants_whole_card(
+    *,
+    page_seq: Any,
+    sent: int,
+    page_had: int,
+    overdue: bool,
+    page_before: Any = None,
+    sent_before: int | None = None,
+) -> bool:
     """Whether a heartbeat from a page that says it has `page_seq` is answered with the whole
     card: the number is not one; the page knows more than this socket sent it (another
-    process, a restart); what was sent before the last heartbeat has still not arrived; or
-    the log holds a change this socket was never sent, older than a bell takes (`overdue`).
-    Otherwise the page is up to date or its pushes are on their way (under load the queue can
-    be longer than a heartbeat), and the whole card would only lengthen the queue."""
+    process, a restart); what was sent before the last heartbeat has still not arrived while
+    the page's number has not moved since its previous heartbeat (`page_before`): a push lost
+    on the page, not a queue; or the log holds a change this socket was never sent, older
+    than a bell takes (`overdue`), while the socket sent nothing since the previous heartbeat
+    (`sent_before`): a lost bell, not a queue. Otherwise the page is up to date or its pushes
+    are on their way (under load the queue can be longer than a heartbeat: the numbers still
+    move), and the whole card would only lengthen the queue."""
     if not isinstance(page_seq, int) or isinstance(page_seq, bool):
         return True
-    return page_seq > sent or page_seq < page_had or overdue
+    if page_seq > sent or (overdue and (sent_before is None or sent == sent_before)):
+        return True
+    still_arriving = isinstance(page_before, int) and page_seq > page_before
+    return page_seq < page_had and not still_arriving
 
 
 class LastSeen:

@@ -82,6 +82,10 @@ class KaartConsumer(CountedConsumer):
         # The sequence number the page must have: what this socket had sent by the previous
         # heartbeat. A heartbeat may overtake newer changes on their way to the page.
         self.page_has = 0
+        # The number the page said it had at its previous heartbeat, and what this socket had
+        # sent by then.
+        self.page_said: Any = None
+        self.sent_said: int | None = None
         # The balance chart and the map follow the changes a little later, at most once per
         # HB_PICTURE_DELAY seconds (pictures_later).
         self.pictures_due = False
@@ -176,8 +180,15 @@ class KaartConsumer(CountedConsumer):
         except DatabaseError:
             logger.warning("heartbeat without database on tafel %s", self.tafel_id)
             return  # the next heartbeat tries again; the socket stays
+        page_before, self.page_said = self.page_said, seq
+        sent_before, self.sent_said = self.sent_said, self.last_seq
         if self.stap_owed or heartbeat.heartbeat_wants_whole_card(
-            page_seq=seq, sent=self.last_seq, page_had=self.page_has, overdue=overdue
+            page_seq=seq,
+            sent=self.last_seq,
+            page_had=self.page_has,
+            overdue=overdue,
+            page_before=page_before,
+            sent_before=sent_before,
         ):
             await self.send_full()
         else:
