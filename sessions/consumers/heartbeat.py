@@ -48,12 +48,17 @@ def heartbeat_wants_whole_card(
     (`sent_before`): a lost bell, not a queue. Otherwise the page is up to date or its pushes
     are on their way (under load the queue can be longer than a heartbeat: the numbers still
     move), and the whole card would only lengthen the queue."""
-    if not isinstance(page_seq, int) or isinstance(page_seq, bool):
+    if not _a_number(page_seq):
         return True
     if page_seq > sent or (overdue and (sent_before is None or sent == sent_before)):
         return True
-    still_arriving = isinstance(page_before, int) and page_seq > page_before
+    still_arriving = _a_number(page_before) and page_seq > page_before
     return page_seq < page_had and not still_arriving
+
+
+def _a_number(seq: Any) -> bool:
+    """Whether a page's number is one a page can have (0 before any change)."""
+    return isinstance(seq, int) and not isinstance(seq, bool) and seq >= 0
 
 
 class LastSeen:

@@ -29,6 +29,7 @@ def test_a_bell_that_skips_a_number_brings_the_whole_card():
         pytest.param("10", False, None, True, id="not a number"),
         pytest.param(True, False, None, True, id="a boolean is not a number"),
         pytest.param(None, False, None, True, id="no number"),
+        pytest.param(-1, False, -5, True, id="a number below 0, even one that moved"),
     ],
 )
 def test_a_heartbeat_gets_the_whole_card_only_when_the_page_may_miss_something(
