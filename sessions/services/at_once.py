@@ -22,7 +22,7 @@ from psycopg.types.json import Jsonb
 
 from sessions import actions
 from sessions.kinds import Change
-from sessions.models import Bijdrage, Deelnemer, Tafel
+from sessions.models import GEWICHTEN, Bijdrage, Deelnemer, Tafel
 from sessions.services.changes import _secret, ring
 from sessions.services.common import Actor, is_valid_text
 
@@ -42,7 +42,10 @@ KEYS = frozenset(
         "HEADERS",
     }
 )
-GEWICHT = {"": 1, "1": 1, "2": 2, "3": 3}  # gewicht_field: empty is the lightest
+# As gewicht_field takes it: a weight's digits, or empty for the lightest.
+GEWICHT = {"": GEWICHTEN[0], **{str(weight): weight for weight in GEWICHTEN}}
+BRENG_SOORTEN = frozenset(["", *Bijdrage.BrengSoort.values])
+TOEZEGGINGEN = frozenset(["", *Bijdrage.Toezegging.values])
 VERTROUWELIJK = {"": False, "false": False, "on": True, "true": True}  # a checkbox's values
 
 CALL = "SELECT status, bijdrage_id, seq, place FROM hb_bijdrage_add(" + ", ".join(["%s"] * 14) + ")"
@@ -74,9 +77,9 @@ def bijdrage_fields(payload: dict[str, Any], tafel_id: int) -> dict[str, Any] | 
         return None
     if not tekst or len(tekst) > settings.HB_MAX_TEXT_LENGTH:
         return None
-    if breng_soort not in ("", *Bijdrage.BrengSoort.values):
+    if breng_soort not in BRENG_SOORTEN:
         return None
-    if toezegging not in ("", *Bijdrage.Toezegging.values):
+    if toezegging not in TOEZEGGINGEN:
         return None
     gewicht = GEWICHT.get(values.get("gewicht", ""))
     vertrouwelijk = VERTROUWELIJK.get(values.get("vertrouwelijk", "").lower())
