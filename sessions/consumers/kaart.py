@@ -157,7 +157,9 @@ class KaartConsumer(CountedConsumer):
             answer, bells = await self._apply(payload)
             # The others first: they wait for the change, the sender only for its ack.
             await broadcast.send_held(bells)
-            await self.send(text_data=answer)
+            # Its own change with it, after the ack: the form it came from is clean by then.
+            await self.send(text_data=answer + self._own_push(bells))
+            await self._push_early()
 
     async def frames_refused(self, final: bool) -> None:
         """The page is told: its kaart-alert shows why its input was not applied."""
@@ -344,10 +346,45 @@ class KaartConsumer(CountedConsumer):
                 self.gap_task = asyncio.create_task(self._gap_later())
             return
         await self._push_change(event)
+        await self._push_early()
+
+    async def _push_early(self) -> None:
+        """The held bells that now follow what the page was sent, in order."""
         while (following := self.early.pop(self.last_seq + 1, None)) is not None:
             await self._push_change(following)
         for seq in [seq for seq in self.early if seq <= self.last_seq]:
             del self.early[seq]
+
+    def _own_push(self, bells: list[tuple[str, dict[str, Any]]]) -> str:
+        """The push of the change this socket just applied, for its own page, to go out with
+        its ack in one frame (its bell, when it comes back, finds it sent): only when it is
+        the next change the page is owed and was rendered at commit for this socket's
+        audience; otherwise "" and the bell brings it as it brings everyone's."""
+        for _group, event in bells:
+            if event.get("type") != "kaart.changed" or event.get("tafel_id") != self.tafel_id:
+                continue
+            if event["seq"] != self.last_seq + 1 or event["data"].get("vertrouwelijk"):
+                return ""
+            regions = self._regions_to_push(event)
+            carried = push.carried(event, self.language, self.access.can_edit)
+            if carried is None or not all(region in carried for region in regions):
+                return ""
+            self.last_seq = event["seq"]
+            return "".join(carried[region] for region in regions)
+        return ""
+
+    def _regions_to_push(self, event: dict[str, Any]) -> list[str]:
+        """The regions a change's push brings this socket's page; the pictures follow later
+        (pictures_later), and another's change is announced."""
+        regions = fragments.regions_for_event(event["kind"], event["data"])
+        if "inzicht" in regions and (settings.HB_PICTURE_DELAY > 0 or not self.pictures_shown):
+            regions.remove("inzicht")
+            self.pictures_later()
+        # Others' changes are announced; one's own was confirmed with the ack.
+        mine = bool(event.get("by")) and event.get("by") == self._me()
+        if event.get("kind") and not event["data"].get("vertrouwelijk") and not mine:
+            regions.append("announce")
+        return regions
 
     async def _gap_later(self) -> None:
         """The bell a held one follows did not come in time: it was lost, the page gets the
@@ -361,14 +398,7 @@ class KaartConsumer(CountedConsumer):
     async def _push_change(self, event: dict[str, Any]) -> None:
         """The push of one change, the next this socket's page is owed."""
         try:
-            regions = fragments.regions_for_event(event["kind"], event["data"])
-            if "inzicht" in regions and (settings.HB_PICTURE_DELAY > 0 or not self.pictures_shown):
-                regions.remove("inzicht")
-                self.pictures_later()
-            # Others' changes are announced; one's own was confirmed with the ack.
-            mine = bool(event.get("by")) and event.get("by") == self._me()
-            if event.get("kind") and not event["data"].get("vertrouwelijk") and not mine:
-                regions.append("announce")
+            regions = self._regions_to_push(event)
             carried = push.carried(event, self.language, self.access.can_edit)
             if carried is not None and all(region in carried for region in regions):
                 # Rendered at commit by the process that applied it: forwarded as it is.
