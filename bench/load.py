@@ -121,6 +121,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
+def services_cpu_seconds() -> dict[str, float]:
+    """CPU time so far of the machine's database and Redis servers, all their processes
+    (PostgreSQL's backends are pooled, so they live through a phase)."""
+    total = {"db": 0.0, "redis": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm = (entry / "comm").read_text().strip()
+        except OSError:
+            continue
+        if comm.startswith("postgres"):
+            total["db"] += cpu_seconds(int(entry.name))
+        elif comm.startswith("redis-server"):
+            total["redis"] += cpu_seconds(int(entry.name))
+    return total
+
+
 class Servers:
     """P daphne processes of one ASGI application, each on its own free loopback port."""
 
@@ -711,6 +729,7 @@ def run_phase(
         if kind != "ready":
             raise RuntimeError(f"client process failed: {value}")
     cpu_before = {pid: cpu_seconds(pid) for pid in pids + [p.pid for p, _c in workers]}
+    services_before = services_cpu_seconds()
     start = time.monotonic() + 0.5
     end = start + args.duration
     for _proc, conn in workers:
@@ -751,6 +770,7 @@ def run_phase(
         merged.merge(value)
     elapsed = time.monotonic() - start
     cpu = {pid: (cpu_seconds(pid) - before) / elapsed for pid, before in cpu_before.items()}
+    services = services_cpu_seconds()
     merged.server_cpu_s = sum(cpu[pid] for pid in pids) * elapsed
     for proc, _conn in workers:
         proc.join(timeout=10)
@@ -759,6 +779,10 @@ def run_phase(
     usage = {
         "servers": [round(cpu[pid] * 100) for pid in pids],
         "clients": [round(cpu[p.pid] * 100) for p, _c in workers],
+        **{
+            name: round((seconds - services_before[name]) / elapsed * 100)
+            for name, seconds in services.items()
+        },
     }
     return merged, usage
 
@@ -872,6 +896,7 @@ def describe(name: str, stats: Stats, usage: dict, duration: float) -> str:
         f"pings={stats.pings} full_cards={stats.resyncs} "
         f"msgs_per_s={stats.messages / duration:.0f} mb_per_s={stats.bytes / duration / 1e6:.1f} "
         f"server_cpu%={usage['servers']} client_cpu%={usage['clients']} "
+        f"db_cpu%={usage['db']} redis_cpu%={usage['redis']} "
         f"server_cpu_ms_per_edit={stats.server_cpu_s * 1000 / max(stats.edits, 1):.1f} "
         f"bytes_per_push={bytes_per_push(stats):.0f} "
         f"{rooms}"
