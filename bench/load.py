@@ -47,6 +47,7 @@ import random
 import secrets
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -119,6 +120,20 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def machine_probe_ms() -> float:
+    """CPU milliseconds of a fixed piece of pure Python (the median of five): how fast this
+    machine runs Python at the time, so that runs on different machines can be compared
+    (figures in bench/README.md name it)."""
+    times = []
+    for _ in range(5):
+        start = time.process_time()
+        total = 0
+        for number in range(1_000_000):
+            total += number * number % 7
+        times.append(time.process_time() - start)
+    return statistics.median(times) * 1000
 
 
 def services_cpu_seconds() -> dict[str, float]:
@@ -984,7 +999,8 @@ def main() -> None:
     step_change: StepChange | None = None
     try:
         print(
-            f"bench: preparing {args.database_url} ({args.tafels} tafels x {args.clients})",
+            f"bench: preparing {args.database_url} ({args.tafels} tafels x {args.clients}); "
+            f"machine_probe_ms={machine_probe_ms():.0f}",
             flush=True,
         )
         prepare_database(args.database_url)
