@@ -13,10 +13,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from sessions.access import Access, sees, sees_everything
+from sessions import items
+from sessions.access import Access, sees_everything
 from sessions.insight import kaart_insight
 from sessions.kinds import SPECS, Change
-from sessions.models import Bijdrage, Sessie, Tafel
+from sessions.models import Sessie, Tafel
 from sessions.selectors import (
     REGION_STEP,
     Kaart,
@@ -60,14 +61,8 @@ EVENT_REGIONS: dict[str, tuple[str, ...]] = {
     kind: spec.regions for kind, spec in SPECS.items() if kind != Change.UNDONE
 }
 
-
-# How a change of one bijdrage reaches a page: appended to its list, in place of the old one,
-# or taken out.
-ITEM_SWAPS = {
-    Change.BIJDRAGE_ADDED: "append",
-    Change.BIJDRAGE_EDITED: "replace",
-    Change.BIJDRAGE_DELETED: "delete",
-}
+# The items a change can be about, pushed on their own (sessions/items.py).
+ITEMS = ("bijdrage", "koppeling", "vervolgstap", "perspectief", "opgave_text")
 
 
 def _touches_koppelingen(kind: str, data: dict[str, Any]) -> bool:
@@ -83,24 +78,23 @@ def _touches_koppelingen(kind: str, data: dict[str, Any]) -> bool:
 def regions_for_event(kind: str, data: dict[str, Any]) -> list[str]:
     """The regions to push after an event; an undo touches what the undone change touched.
 
-    A change of one bijdrage pushes that bijdrage alone ("bijdrage:<id>:<swap>"); its undo
-    pushes its partij's lists (an item coming back takes its old place in its list)."""
-    if kind == Change.UNDONE:
-        undone = data.get("kind", "")
-        if undone in ITEM_SWAPS:
-            return [f"bijdragen:{data['partij']}", "koppelingen", "inzicht", "seq"]
-        return regions_for_event(undone, data)
+    A change of one item pushes that item alone (sessions/items.py: "bijdrage:<id>:<swap>",
+    "perspectief:<partij>", ...); an undo of an item in a list pushes the list's region (an
+    item coming back takes its old place in its list)."""
+    undo = kind == Change.UNDONE
+    if undo:
+        kind = data.get("kind", "")
     regions = []
     for region in EVENT_REGIONS.get(kind, FULL_CARD):
-        if region == "koppelingen" and not _touches_koppelingen(kind, data):
+        if region == "koppelingen" and not undo and not _touches_koppelingen(kind, data):
             continue
         if region in ("partij", "bijdragen"):
             regions.append(f"{region}:{data['partij']}")
-        elif region == "bijdrage":
-            regions.append(f"bijdrage:{data['id']}:{ITEM_SWAPS[kind]}")
+        elif region in ITEMS:
+            regions += items.regions_of(region, kind, data, undo=undo)
         else:
             regions.append(region)
-    return [*regions, "seq"]
+    return [*dict.fromkeys(regions), "seq"]
 
 
 # Which regions of a kaart a change of its sessie touches (broadcast.sessie_changed); a kind
@@ -151,13 +145,13 @@ def audience(region: str, access: Access, language: str, *, private: bool) -> tu
         deelnemer.pk if deelnemer is not None and private else None,
     )
     partij_id = deelnemer.partij_id if deelnemer is not None else None
-    if region.startswith("partij:"):
+    if region.startswith(("partij:", "perspectief:")):
         # A partij's own people see its perspectief before the reveal, and may write it.
         return (*who, partij_id == int(region.split(":", 1)[1]))
     if region == "partijen":
         return (*who, partij_id)
-    # The rest, a partij's halen and brengen ("bijdragen:<id>") and one bijdrage too, look
-    # the same from every partij.
+    # The rest, a partij's halen and brengen ("bijdragen:<id>") and one item too, look the
+    # same from every partij.
     return who
 
 
@@ -174,12 +168,16 @@ def render_each(
     kaart: Kaart, access: Access, regions: Iterable[str], data: dict[str, Any] | None = None
 ) -> dict[str, str]:
     """The HTML of each of these regions for this viewer, by region name, in order; `data`
-    is the change's (for a bijdrage taken out)."""
+    is the change's (for an item taken out or moved)."""
     ctx = context(kaart, access)
     parts = {}
     for region in dict.fromkeys(regions):
-        if region.startswith("bijdrage:"):
-            parts[region] = render_bijdrage(kaart, access, region, data or {})
+        if items.is_item(region):
+            html = items.from_kaart(kaart, access, region, data or {})
+            if html is None:  # a move the page follows by the region around it
+                html = render_each(kaart, access, [items.enclosing(region, data or {})])
+                html = "".join(html.values())
+            parts[region] = html
         elif region.startswith(("partij:", "bijdragen:")):
             kind, partij_id = region.split(":", 1)
             block = next((b for b in kaart.blocks if b.partij.pk == int(partij_id)), None)
@@ -193,33 +191,6 @@ def render_each(
         else:
             parts[region] = render_to_string(f"{KAART_TEMPLATE}#{PARTIALS[region]}", ctx)
     return parts
-
-
-def render_bijdrage(kaart: Kaart, access: Access, region: str, data: dict[str, Any]) -> str:
-    """One bijdrage, pushed on its own ("bijdrage:<id>:<swap>"), from the loaded kaart."""
-    pk = int(region.split(":")[1])
-    bijdrage = next((b for b in [*kaart.halen, *kaart.brengen] if b.pk == pk), None)
-    return bijdrage_push(access, region, data, bijdrage)
-
-
-def bijdrage_push(access: Access, region: str, data: dict[str, Any], bijdrage) -> str:
-    """Appended to its list, in place of the old one, or taken out; nothing for whom it does
-    not exist (another's vertrouwelijk item, or one a later change took out: that change's
-    push follows). `bijdrage`: the row as this person may see it now, or None."""
-    _kind, pk, swap = region.split(":")
-    if swap == "delete":
-        snapshot = data.get("snapshot", {})
-        if not sees(
-            access, vertrouwelijk=bool(data.get("vertrouwelijk")), author_id=snapshot.get("author")
-        ):
-            return ""
-        return f'<li id="bijdrage-{int(pk)}" hx-swap-oob="delete"></li>'
-    if bijdrage is None:
-        return ""
-    return render_to_string(
-        "sessions/includes/bijdrage_push.html",
-        {"access": access, "bijdrage": bijdrage, "append": swap == "append"},
-    )
 
 
 def render_pictures(tafel_id: int, access: Access) -> str:
@@ -252,30 +223,31 @@ def render_seq(seq: int) -> str:
 
 
 def lean(regions: Iterable[str]) -> bool:
-    """Whether these regions are one bijdrage and the number: a push that needs that
-    bijdrage's row only, not the whole kaart."""
+    """Whether these regions are items on their own and the number: a push that needs those
+    items' rows only, not the whole kaart."""
     regions = list(regions)
-    items = [region for region in regions if region.startswith("bijdrage:")]
-    return len(items) == 1 and all(region in ("seq", items[0]) for region in regions)
+    return any(items.is_item(region) for region in regions) and all(
+        region == "seq" or items.is_item(region) for region in regions
+    )
 
 
 def render_lean(
     tafel_id: int, access: Access, regions: list[str], *, seq: int, data: dict[str, Any]
 ) -> dict[str, list[str]]:
-    """The push of one bijdrage (`lean(regions)`), from its row: what render_pieces gives for
-    the same regions from the whole kaart."""
+    """The push of items on their own (`lean(regions)`), from their rows: what render_pieces
+    gives for the same regions from the whole kaart."""
     html = {}
     for region in regions:
         if region == "seq":
             html[region] = [render_seq(seq)]
             continue
-        pk = int(region.split(":")[1])
-        row = Bijdrage.objects.filter(tafel_id=tafel_id, pk=pk).first()
-        if row is not None and not sees(
-            access, vertrouwelijk=row.vertrouwelijk, author_id=row.author_id
-        ):
-            row = None
-        html[region] = [bijdrage_push(access, region, data, row)]
+        item = items.from_rows(tafel_id, access, region, data)
+        if item is None:  # a move the page follows by the region around it
+            kaart = kaart_for(tafel_id, access)
+            around = items.enclosing(region, data)
+            html[region] = render_pieces(kaart, access, [around], data)[around]
+        else:
+            html[region] = [item]
     return html
 
 
@@ -296,7 +268,14 @@ def render_pieces(
     allows): usually the region alone, for a large region its shell and its items."""
     pieces = {}
     for region in dict.fromkeys(regions):
-        if _estimate(kaart, region) > FRAME_BYTES:
+        if items.is_item(region):
+            html = items.from_kaart(kaart, access, region, data or {})
+            if html is None:  # a move the page follows by the region around it, maybe large
+                around = items.enclosing(region, data or {})
+                pieces[region] = render_pieces(kaart, access, [around])[around]
+            else:
+                pieces[region] = [html]
+        elif _estimate(kaart, region) > FRAME_BYTES:
             pieces[region] = _split(kaart, access, region)  # not rendered whole first
             continue
         html = render_each(kaart, access, [region], data)[region]
@@ -350,8 +329,8 @@ def _split(kaart: Kaart, access: Access, region: str) -> list[str]:
 def _items_of(ctx: dict[str, Any], blocks) -> list[str]:
     pieces = []
     for block in blocks:
-        for soort, items, _heading in block.columns:
-            pieces += _more(ctx, f"partij-{block.partij.pk}-{soort}-list", "bijdrage", items)
+        for soort, bijdragen, _heading in block.columns:
+            pieces += _more(ctx, f"partij-{block.partij.pk}-{soort}-list", "bijdrage", bijdragen)
     return pieces
 
 

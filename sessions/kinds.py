@@ -44,8 +44,11 @@ class Spec:
     action: the page's action that makes it (docs/protocol.md); None for a change the kaart's
         page does not make (a sessie started from an earlier kaart: services.carry).
     regions: the kaart's live regions it changes; "partij" is the block of the event's
-        data["partij"], "bijdragen" only that partij's halen and brengen, "bijdrage" the one
-        bijdrage data["id"] (appended, replaced or taken out as the kind says).
+        data["partij"], "bijdragen" only that partij's halen and brengen. An item the change
+        is about is pushed on its own (sessions/items.py): "bijdrage", "koppeling",
+        "vervolgstap" the one item data["id"] (appended, replaced, taken out or moved as the
+        kind says, with its list's count), "perspectief" that of data["partij"],
+        "opgave_text" the text data["veld"].
     announcement: what the others' screen readers hear ("Anna added a bijdrage").
     undoable: whether its author can take it back (then its service registers the undo).
     """
@@ -56,12 +59,10 @@ class Spec:
     undoable: bool = True
 
 
-_ITEMS = ("bijdragen", "koppelingen", "inzicht")
 # Every partij's block and what hangs on the partijen: nearly the whole kaart.
 _PARTIJEN = ("partijen", "ontbrekend", "koppelingen", "vervolgstappen", "inzicht")
 
 SPECS: dict[Change, Spec] = {
-    # "bijdrage" is the one item the change is about, pushed on its own (fragments.py).
     Change.BIJDRAGE_ADDED: Spec("bijdrage_add", ("bijdrage", "inzicht"), _("added a bijdrage")),
     Change.BIJDRAGE_EDITED: Spec(
         "bijdrage_edit", ("bijdrage", "koppelingen", "inzicht"), _("edited a bijdrage")
@@ -69,33 +70,33 @@ SPECS: dict[Change, Spec] = {
     Change.BIJDRAGE_DELETED: Spec(
         "bijdrage_delete", ("bijdrage", "koppelingen", "inzicht"), _("deleted a bijdrage")
     ),
-    Change.BIJDRAGE_MOVED: Spec("bijdrage_move", _ITEMS, _("moved a bijdrage")),
-    Change.PERSPECTIEF_SET: Spec("perspectief_set", ("partij",), _("wrote a perspectief")),
+    Change.BIJDRAGE_MOVED: Spec("bijdrage_move", ("bijdrage", "inzicht"), _("moved a bijdrage")),
+    Change.PERSPECTIEF_SET: Spec("perspectief_set", ("perspectief",), _("wrote a perspectief")),
     Change.PERSPECTIEVEN_REVEALED: Spec(
         "perspectieven_reveal",
         ("partijen",),
         _("revealed the perspectieven"),
         undoable=False,
     ),
-    Change.KOPPELING_ADDED: Spec(
-        "koppeling_add", ("koppelingen", "inzicht"), _("added a koppeling")
-    ),
+    Change.KOPPELING_ADDED: Spec("koppeling_add", ("koppeling", "inzicht"), _("added a koppeling")),
     Change.KOPPELING_DELETED: Spec(
-        "koppeling_delete", ("koppelingen", "inzicht"), _("removed a koppeling")
+        "koppeling_delete", ("koppeling", "inzicht"), _("removed a koppeling")
     ),
     Change.VERVOLGSTAP_ADDED: Spec(
-        "vervolgstap_save", ("vervolgstappen", "inzicht"), _("added a vervolgstap")
+        "vervolgstap_save", ("vervolgstap", "inzicht"), _("added a vervolgstap")
     ),
     Change.VERVOLGSTAP_EDITED: Spec(
-        "vervolgstap_save", ("vervolgstappen", "inzicht"), _("edited a vervolgstap")
+        "vervolgstap_save", ("vervolgstap", "inzicht"), _("edited a vervolgstap")
     ),
     Change.VERVOLGSTAP_DELETED: Spec(
-        "vervolgstap_delete", ("vervolgstappen", "inzicht"), _("deleted a vervolgstap")
+        "vervolgstap_delete", ("vervolgstap", "inzicht"), _("deleted a vervolgstap")
     ),
     Change.VERVOLGSTAP_FOLLOWED: Spec(
-        "vervolgstap_follow_up", ("vervolgstappen",), _("followed up a vervolgstap")
+        "vervolgstap_follow_up", ("vervolgstap",), _("followed up a vervolgstap")
     ),
-    Change.OPGAVE_TEXT_SET: Spec("opgave_text", ("opgave",), _("changed the opgave's wording")),
+    Change.OPGAVE_TEXT_SET: Spec(
+        "opgave_text", ("opgave_text",), _("changed the opgave's wording")
+    ),
     Change.PARTIJ_ADDED: Spec(
         "partij_missing",
         _PARTIJEN,

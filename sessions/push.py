@@ -19,7 +19,7 @@ from typing import Any
 
 from django.utils import translation
 
-from sessions import fragments
+from sessions import fragments, items
 from sessions.access import Access
 from sessions.kinds import Change
 
@@ -53,7 +53,7 @@ def rendered(
         if region == "seq":
             html[region] = fragments.render_seq(seq)
         else:
-            html[region] = fragments.bijdrage_push(EDITOR, region, data, item)
+            html[region] = items.bijdrage_push(EDITOR, region, data, item)
     html["announce"] = fragments.render_announcement(actor_name, kind)
     return {audience(translation.get_language(), True): html}
 

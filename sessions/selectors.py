@@ -222,6 +222,25 @@ def _perspectief_visible(perspectief: Perspectief, access: Access) -> bool:
     return access.deelnemer is not None and access.deelnemer.partij_id == perspectief.partij_id
 
 
+def partij_block(tafel: Tafel, partij_id: int, access: Access) -> PartijBlock | None:
+    """One partij of the kaart with its perspectief as this person may see it (as kaart_for
+    has it), without its halen and brengen; None for a partij not of the tafel's opgave."""
+    partij = Partij.objects.filter(pk=partij_id, opgave_id=tafel.sessie.opgave_id).first()
+    if partij is None:
+        return None
+    block = PartijBlock(partij=partij)
+    perspectief = (
+        Perspectief.objects.select_related("herkomst")
+        .filter(tafel_id=tafel.pk, partij_id=partij_id)
+        .first()
+    )
+    if perspectief is not None and _perspectief_visible(perspectief, access):
+        block.perspectief = perspectief
+    elif perspectief is not None:
+        block.perspectief_hidden = True
+    return block
+
+
 PRESENCE_TTL = datetime.timedelta(seconds=60)
 
 

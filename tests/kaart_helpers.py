@@ -155,13 +155,19 @@ class Socket:
 
 def regions(html: str) -> dict[str, str]:
     """What a pushed message puts on the page by id, whitespace-normalised: its top-level
-    elements with an id, and the items it appends to a list (`beforeend:#list`)."""
+    elements with an id, and the items it appends to a list (`beforeend:#list`). An element
+    that takes another's place (`outerHTML:#id`) puts itself there, and what it replaces
+    (a placeholder the message put there before) is not left on the page."""
     soup = BeautifulSoup(html, "html.parser")
     found = {}
     for el in soup.find_all(recursive=False):
-        if el.get("hx-swap-oob", "").startswith("beforeend:"):
+        oob = el.get("hx-swap-oob", "")
+        if oob.startswith("beforeend:"):
             found.update({item["id"]: normalise(item) for item in el.find_all(recursive=False)})
-        elif el.get("id"):
+            continue
+        if oob.startswith("outerHTML:"):
+            found.pop(oob.split("#", 1)[1], None)
+        if el.get("id"):
             found[el["id"]] = normalise(el)
     return found
 

@@ -1,9 +1,9 @@
 """A kaart page as kaart.js keeps it, in Python: for protocol tests that must end where a real
 page ends.
 
-It applies what the server pushes the way htmx does (an element replaces the one with its id;
-`beforeend:#id` appends; `innerHTML` fills; `delete` takes out; the swap instruction is
-dropped), and it does what kaart.js adds (docs/protocol.md):
+It applies what the server pushes the way htmx does (an element replaces the one with its id,
+or with `outerHTML:#id` that one; `beforeend:#id` appends; `innerHTML` fills; `delete` takes
+out; the swap instruction is dropped), and it does what kaart.js adds (docs/protocol.md):
 a push whose data-prev is not the page's number is not applied and the whole card is asked
 for; a pong with a higher number than the page's does the same; every change carries a nonce
 and stays in flight until its answer names it, and what is in flight is sent again on a new
@@ -19,6 +19,18 @@ import re
 from bs4 import BeautifulSoup
 
 _nonces = itertools.count(1)
+
+# The regions that are the kaart's content (presence depends on who is connected when).
+CONTENT_REGIONS = [
+    "kaart-stap",
+    "kaart-opgave",
+    "kaart-partijen",
+    "kaart-ontbrekend",
+    "kaart-koppelingen",
+    "kaart-vervolgstappen",
+    "kaart-inzicht",
+    "kaart-seq",
+]
 
 
 def canonical(html: str) -> str:
@@ -82,6 +94,11 @@ class PageModel:
                 if target is not None:
                     for child in list(element.children):
                         target.append(child.extract())
+                continue
+            if oob.startswith("outerHTML:"):
+                target = self.doc.find(id=oob.split("#", 1)[1])
+                if target is not None:
+                    target.replace_with(element)
                 continue
             element_id = element.get("id")
             target = self.doc.find(id=element_id) if element_id else None

@@ -343,12 +343,7 @@ def test_the_partij_sees_that_its_perspectief_was_written_in_confidence_but_not_
 async def test_a_vertrouwelijk_bijdrage_pushed_on_its_own_reaches_only_who_may_see_it(settings):
     """Added, edited and taken out, the one bijdrage is pushed to its author and the
     facilitator; the others are pushed nothing that names it, not even its id."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    s = await sync_to_async(Secrets)()
-    sockets = {name: Socket(s.k.tafel_a.pk, s.k.people[name]) for name in PEOPLE}
-    for socket in sockets.values():
-        await socket.open()
-        await socket.drain()
+    s, sockets = await _secrets_and_sockets(settings)
     anna = sockets["anna"]
     await anna.send(
         "form-a",
@@ -380,3 +375,56 @@ async def test_a_vertrouwelijk_bijdrage_pushed_on_its_own_reaches_only_who_may_s
 
 
 PEOPLE = ("anna", "bram", "piet", "cor", "facilitator")
+
+
+async def _secrets_and_sockets(settings) -> tuple[Secrets, dict[str, Socket]]:
+    """The secrets, and everyone's kaart open, with what the opening sent read."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    s = await sync_to_async(Secrets)()
+    sockets = {name: Socket(s.k.tafel_a.pk, s.k.people[name]) for name in PEOPLE}
+    for socket in sockets.values():
+        await socket.open()
+        await socket.drain()
+    return s, sockets
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_koppeling_perspectief_or_move_pushed_on_its_own_reaches_only_who_may_see_it(
+    settings,
+):
+    """Anna takes out the koppeling to her vertrouwelijk haal and makes it again, rewrites her
+    vertrouwelijk perspectief and moves her haal past Bram's: each is pushed on its own, and
+    only she and the facilitator are pushed anything that says it or names the items."""
+    s, sockets = await _secrets_and_sockets(settings)
+    anna = sockets["anna"]
+    await anna.send("form-kd", action="koppeling_delete", id=s.koppeling.pk)
+    await anna.receive_until("kaart-ack")
+    await anna.send("form-ka", action="koppeling_add", haal=s.haal.pk, breng=s.breng.pk)
+    await anna.receive_until("kaart-ack")
+    again = await sync_to_async(lambda: Koppeling.objects.get(haal=s.haal).pk)()
+    await anna.send(
+        "form-p",
+        action="perspectief_set",
+        partij=s.k.politie.pk,
+        version=1,
+        tekst=SECRET + " bis",
+        urgentie=4,
+        vertrouwelijk="1",
+    )
+    await anna.receive_until("kaart-ack")
+    await anna.send("form-m", action="bijdrage_move", id=s.haal.pk, direction="up")
+    await anna.receive_until("kaart-ack")
+    seen = {name: "".join(await socket.drain()) for name, socket in sockets.items()}
+    facilitator = seen["facilitator"]
+    assert f'id="koppeling-{s.koppeling.pk}" hx-swap-oob="delete"' in facilitator
+    assert f'id="koppeling-{again}"' in facilitator
+    assert SECRET + " bis" in facilitator
+    assert f'hx-swap-oob="outerHTML:#bijdrage-{s.open_haal.pk}"' in facilitator
+    for name in ("bram", "piet", "cor"):
+        assert SECRET not in seen[name], name
+        for item in (f"koppeling-{s.koppeling.pk}", f"koppeling-{again}", f"bijdrage-{s.haal.pk}"):
+            assert item not in seen[name], (name, item)
+        # What they are pushed instead says what their page shows: a perspectief was written.
+        assert f'id="perspectief-{s.k.politie.pk}"' in seen[name], name
+    for socket in sockets.values():
+        await socket.close()

@@ -1,5 +1,7 @@
 """What everyone at the tafel is pushed equals what a fresh page load shows them, for every kind
-of change (the verify_action idea of zulip's events system).
+of change (the verify_action idea of zulip's events system), and is the smallest push of it:
+the item it changed, not the region around it. Applied to their page as it was, it leaves the
+page a fresh load shows.
 
 The viewers see the kaart differently: Anna's partij has a perspectief nobody else but the
 facilitator sees before the reveal, Cor has a vertrouwelijk item only he and the facilitator
@@ -22,6 +24,7 @@ from tests.kaart_helpers import (
     regions,
     taken_out,
 )
+from tests.page_model import CONTENT_REGIONS, PageModel
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -142,6 +145,12 @@ CHANGES = {
         "id": s["stap"].pk,
         "version": 1,
     },
+    "vervolgstap_follow_up": lambda k, s: {
+        "action": "vervolgstap_follow_up",
+        "id": s["stap"].pk,
+        "status": "bezig",
+        "tekst": "Eerste controle gedaan",
+    },
     "opgave_text": lambda k, s: {
         "action": "opgave_text",
         "veld": "ambitie",
@@ -156,9 +165,55 @@ CHANGES = {
     "undo": lambda k, s: {"action": "undo"},
     "perspectieven_reveal": lambda k, s: {"action": "perspectieven_reveal"},
 }
+# An undo of anna's own change of each kind pushed on its own, made before it is sent ("undo"
+# takes back a bijdrage she added).
+UNDONE = {
+    "undo_bijdrage_move": lambda k, s, actor: services.bijdrage_move(
+        tafel=k.tafel_a, bijdrage_id=s["haal2"].pk, direction="up", actor=actor
+    ),
+    "undo_koppeling_add": lambda k, s, actor: services.koppeling_add(
+        tafel=k.tafel_a, haal_id=s["haal2"].pk, breng_id=s["breng"].pk, actor=actor
+    ),
+    "undo_vervolgstap_edit": lambda k, s, actor: services.vervolgstap_edit(
+        tafel=k.tafel_a,
+        vervolgstap_id=s["stap"].pk,
+        expected_version=1,
+        title="Anders",
+        eigenaar_id=k.politie.pk,
+        actor=actor,
+    ),
+    "undo_perspectief_set": lambda k, s, actor: services.perspectief_set(
+        tafel=k.tafel_a, partij=k.politie, tekst="Toch niet", urgentie=2, actor=actor
+    ),
+    "undo_opgave_text": lambda k, s, actor: services.kaart_opgave_text_set(
+        tafel=k.tafel_a, veld="formulering", tekst="Even anders", expected_version=0, actor=actor
+    ),
+}
+CHANGES.update({name: CHANGES["undo"] for name in UNDONE})
 
-
-LEAN = ["bijdrage_add", "bijdrage_edit_unlinked", "bijdrage_delete_unlinked"]
+# What each change pushes besides the number and the pictures: its item alone (and a list's
+# count with an item added or taken out), as element ids; a change of more than one item
+# (a linked bijdrage's koppelingen, a new partij, a reveal, an undo) pushes regions.
+ITEM = {
+    "bijdrage_add": [r"bijdrage-\d+"],
+    "bijdrage_edit": [r"bijdrage-\d+", "kaart-koppelingen"],
+    "bijdrage_delete": [r"bijdrage-\d+", "kaart-koppelingen"],
+    "bijdrage_edit_unlinked": [r"bijdrage-\d+"],
+    "bijdrage_delete_unlinked": [r"bijdrage-\d+"],
+    "bijdrage_move": [r"bijdrage-\d+"],
+    "perspectief_set": [r"perspectief-\d+"],
+    "koppeling_add": [r"koppeling-\d+", "kaart-koppelingen-count"],
+    "koppeling_delete": [r"koppeling-\d+", "kaart-koppelingen-count"],
+    "vervolgstap_add": [r"vervolgstap-\d+", "kaart-vervolgstappen-count"],
+    "vervolgstap_edit": [r"vervolgstap-\d+"],
+    "vervolgstap_delete": [r"vervolgstap-\d+", "kaart-vervolgstappen-count"],
+    "vervolgstap_follow_up": [r"vervolgstap-\d+"],
+    "opgave_text": ["opgave-ambitie"],
+    # Taken back, an in-place change is put back in place.
+    "undo_perspectief_set": [r"perspectief-\d+"],
+    "undo_opgave_text": ["opgave-formulering"],
+}
+LEAN = [change for change in ITEM if change not in ("bijdrage_edit", "bijdrage_delete")]
 
 # Who looks, in which language: the audiences a push is rendered for. Anna, Cor and the
 # facilitator edit in the sender's language (Anna's), so a lean change reaches them as it was
@@ -178,14 +233,16 @@ async def test_pushed_fragment_equals_a_fresh_page(change, pictures_later, setti
     k = await sync_to_async(make_kaarten)()
     items = await sync_to_async(seed)(k)
     sender_name = "facilitator" if change == "perspectieven_reveal" else "anna"
+    anna = services.Actor(deelnemer=await sync_to_async(_deelnemer)(k, "Anna"))
     if change == "undo":  # anna's own change first, so there is something of hers to undo
         await sync_to_async(services.bijdrage_add)(
-            tafel=k.tafel_a,
-            partij=k.politie,
-            soort="haal",
-            tekst="Te snel",
-            actor=services.Actor(deelnemer=await sync_to_async(_deelnemer)(k, "Anna")),
+            tafel=k.tafel_a, partij=k.politie, soort="haal", tekst="Te snel", actor=anna
         )
+    elif change in UNDONE:
+        await sync_to_async(UNDONE[change])(k, items, anna)
+    before = {}
+    for name, language in VIEWERS.items():
+        before[name] = await sync_to_async(kaart_page)(k, name, language)
     sockets = {}
     for name, language in VIEWERS.items():
         sockets[name] = Socket(k.tafel_a.pk, k.people[name], language=language)
@@ -200,6 +257,22 @@ async def test_pushed_fragment_equals_a_fresh_page(change, pictures_later, setti
         assert len(pushed_regions) >= 2 or taken_out(pushed), pushed
         if pictures_later:
             assert "kaart-inzicht" not in pushed_regions
+        if change in ITEM:
+            # The smallest push: the item (and its list's count), not the region around it.
+            small = [*ITEM[change], "kaart-seq", "kaart-inzicht"]
+            for element_id in [*pushed_regions, *taken_out(pushed)]:
+                assert any(re.fullmatch(allowed, element_id) for allowed in small), (
+                    name,
+                    element_id,
+                )
+        model = PageModel(before[name], k.tafel_a.pk)
+        assert model.apply(pushed) == []
+        for region in CONTENT_REGIONS:
+            if region != "kaart-inzicht" or not pictures_later:
+                assert model.region(region) == PageModel(page, k.tafel_a.pk).region(region), (
+                    name,
+                    region,
+                )
         for element_id in taken_out(pushed):
             # Taken out by the push: not on a fresh page either.
             assert f'id="{element_id}"' not in page, (name, element_id)

@@ -23,23 +23,12 @@ from django.test import Client
 from halenbrengen.asgi import application
 from sessions.models import KaartEvent
 from tests.kaart_helpers import make_kaarten, redis_channel_layer
-from tests.page_model import PageModel, canonical
+from tests.page_model import CONTENT_REGIONS, PageModel, canonical
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SEEDS = range(int(os.environ.get("HB_CONVERGENCE_SEEDS", "5")))
 STEPS = 50
-# The regions that are the kaart's content (presence depends on who is connected when).
-REGIONS = [
-    "kaart-stap",
-    "kaart-opgave",
-    "kaart-partijen",
-    "kaart-ontbrekend",
-    "kaart-koppelingen",
-    "kaart-vervolgstappen",
-    "kaart-inzicht",
-    "kaart-seq",
-]
 
 
 @pytest.fixture
@@ -208,7 +197,7 @@ async def test_every_page_converges_whatever_the_network_does(seed, channel_laye
         assert not browser.model.inflight, f"{browser.name}: changes without an answer"
         assert browser.model.seq == last, f"{browser.name} is at {browser.model.seq} of {last}"
         fresh = PageModel(await sync_to_async(_page)(browser.session, k.tafel_a), k.tafel_a.pk)
-        for region in REGIONS:
+        for region in CONTENT_REGIONS:
             assert browser.model.region(region) == fresh.region(region), (
                 f"seed {seed}: {browser.name}'s {region} differs from a fresh page"
             )

@@ -193,7 +193,8 @@ def bijdrage_move(
     with transaction.atomic():
         _lock(tafel)
         bijdrage = _item(Bijdrage, tafel, bijdrage_id, actor)
-        if not _swap_with_neighbour(tafel, bijdrage, direction, actor):
+        other = _swap_with_neighbour(tafel, bijdrage, direction, actor)
+        if other is None:
             return bijdrage
         _record(
             tafel=tafel,
@@ -202,6 +203,8 @@ def bijdrage_move(
                 "id": bijdrage.pk,
                 "partij": bijdrage.partij_id,
                 "direction": direction,
+                # The one it exchanged places with: the two are pushed (sessions/items.py).
+                "with": other.pk,
                 **_secret(bijdrage.vertrouwelijk),
             },
             actor=actor,
@@ -209,10 +212,12 @@ def bijdrage_move(
     return bijdrage
 
 
-def _swap_with_neighbour(tafel: Tafel, bijdrage: Bijdrage, direction: str, actor: Actor) -> bool:
+def _swap_with_neighbour(
+    tafel: Tafel, bijdrage: Bijdrage, direction: str, actor: Actor
+) -> Bijdrage | None:
     """Swap a bijdrage with the nearest one above or below it that the actor sees (among its
     partij's halen or brengen), so that items hidden from them neither block nor reveal a
-    move. False when it is first or last already."""
+    move; returns that one. None when it is first or last already."""
     siblings = list(
         tafel.bijdragen.filter(partij_id=bijdrage.partij_id, soort=bijdrage.soort).order_by(
             "position", "id"
@@ -222,14 +227,15 @@ def _swap_with_neighbour(tafel: Tafel, bijdrage: Bijdrage, direction: str, actor
     here = seen.index(next(i for i, b in enumerate(siblings) if b.pk == bijdrage.pk))
     there = here - 1 if direction == "up" else here + 1
     if not 0 <= there < len(seen):
-        return False
+        return None
     a, b = seen[here], seen[there]
+    other = siblings[b]
     siblings[a], siblings[b] = siblings[b], siblings[a]
     for position, sibling in enumerate(siblings):
         if sibling.position != position:
             sibling.position = position
             sibling.save(update_fields=["position"])
-    return True
+    return other
 
 
 @undoes(Change.BIJDRAGE_ADDED)

@@ -638,9 +638,9 @@
   }
 
   // A region held back (someone is typing in it) is swapped in later as a whole: what arrives
-  // for an element inside it meanwhile goes into that held-back HTML too, or it would be lost
-  // when the region comes in.
-  function patchPending(target, fragment, append) {
+  // for an element inside it meanwhile goes into that held-back HTML too ("append" to it,
+  // "replace" it, "delete" it), or it would be lost when the region comes in.
+  function patchPending(target, fragment, how) {
     Object.keys(pending).forEach(function (id) {
       var holder = document.getElementById(id);
       if (!holder || holder === target || !holder.contains(target)) return;
@@ -648,12 +648,16 @@
       box.innerHTML = pending[id];
       var old = box.content.getElementById(target.id);
       if (!old) return;
-      var copy = fragment.cloneNode(true);
-      copy.querySelectorAll("[hx-swap-oob]").forEach(function (el) {
-        el.removeAttribute("hx-swap-oob");
-      });
-      if (append) old.append(copy);
-      else old.replaceWith(copy);
+      if (how === "delete") {
+        old.remove();
+      } else {
+        var copy = fragment.cloneNode(true);
+        copy.querySelectorAll("[hx-swap-oob]").forEach(function (el) {
+          el.removeAttribute("hx-swap-oob");
+        });
+        if (how === "append") old.append(copy);
+        else old.replaceWith(copy);
+      }
       pending[id] = box.innerHTML;
     });
   }
@@ -664,6 +668,7 @@
     var first = evt.detail.fragment.firstElementChild;
     if (!first && target.tagName === "LI") {
       // An item taken out (hx-swap-oob="delete"): not from under someone editing it.
+      patchPending(target, null, "delete");
       if (busy(target)) {
         pending[target.id] = "";
         evt.detail.shouldSwap = false;
@@ -671,10 +676,33 @@
       }
       return;
     }
+    if (first && first.id !== target.id && target.tagName === "LI") {
+      // A bijdrage moved: it and the one it passed exchange places through a placeholder
+      // (sessions/items.py). Not from under someone in one of them: the page then leaves
+      // both where they are and asks for the whole card, whose regions wait until the form is
+      // clean; and never a second element with an id the page has.
+      var other = first.getAttribute("data-with");
+      var elsewhere = document.getElementById(first.id);
+      if (elsewhere && elsewhere !== target) {
+        evt.detail.shouldSwap = false;
+        return;
+      }
+      if (busy(target) || busy(other && document.getElementById(other))) {
+        evt.detail.shouldSwap = false;
+        requestCard();
+        return;
+      }
+      patchPending(target, evt.detail.fragment, "replace");
+      // What was focused or open in an item comes back where the item arrives.
+      awaiting.focus = rememberFocus(target) || awaiting.focus;
+      awaiting.open = awaiting.open.concat(rememberOpen(target));
+      evt.detail.appended = true;
+      return;
+    }
     if (!first || first.id !== target.id) {
       // More items of a long list, appended (sessions/fragments.py FRAME_BYTES): nothing under
       // the cursor changes, so they go in now, and into a held-back region around the list.
-      patchPending(target, evt.detail.fragment, true);
+      patchPending(target, evt.detail.fragment, "append");
       evt.detail.appended = true;
       return;
     }
@@ -686,7 +714,7 @@
         return;
       }
     }
-    patchPending(target, evt.detail.fragment, false);
+    patchPending(target, evt.detail.fragment, "replace");
     if (target.id.indexOf("kaart-") === 0 && target.id !== "kaart-stap" && !target.querySelector("form")) return;
     if (busy(target) && target.tagName !== "INPUT") {
       // Someone is typing here: hold this region back until their form is clean again.
@@ -756,7 +784,9 @@
     applySwitcher();
     drawLinks();
     focusAfterDelete();
-    if (target && /^(kaart-presence|partij-|bijdrage-)/.test(target.id)) markEditing();
+    if (target && /^(kaart-presence|partij-|bijdrage-|perspectief-|opgave-|vervolgstap-)/.test(target.id)) {
+      markEditing();
+    }
     if (target && target.id === "kaart-pong") {
       clearTimeout(pongTimer);
       // The pong comes after everything the socket sent before it: a higher number than the

@@ -223,3 +223,61 @@ def test_an_opened_form_stays_open_when_its_long_list_arrives_in_pieces(long_kaa
     expect(bijdrage_text(page_b, ids[0])).to_have_text("Anna's wijziging bovenaan", timeout=LONG)
     expect(page_b.locator(f"#edit-bijdrage-{ids[-1]}")).to_have_attribute("open", "")
     expect(page_b.locator(f"#form-bijdrage-{ids[-1]}")).to_be_visible()
+
+
+def test_a_move_of_an_item_another_is_editing_keeps_their_text_and_ends_in_order(
+    two_at_one_tafel,
+):
+    """A move pushes the two items that exchange places; at Bram, who is typing in one of
+    them, neither moves from under him, and once he cancels his page has the new order."""
+    _context_a, page_a, _context_b, page_b = two_at_one_tafel
+    first = add_haal_seen_by_both(page_a, page_b, "Weten wie de panden huurt")
+    second = add_haal_seen_by_both(page_a, page_b, "Een vast aanspreekpunt bij de gemeente")
+    typing = open_edit(page_b, second)
+    typing.get_by_label("Text", exact=True).fill("Bram is nog aan het typen")
+
+    form = open_edit(page_a, second)
+    form.locator("xpath=..").get_by_role("button", name="Move up").click()
+    moved = f"#bijdrage-{second} + #bijdrage-{first}"
+    expect(page_a.locator(moved)).to_have_count(1, timeout=LIVE)
+    expect(typing.get_by_label("Text", exact=True)).to_have_value("Bram is nog aan het typen")
+
+    typing.get_by_role("button", name="Cancel").click()
+    expect(page_b.locator(moved)).to_have_count(1, timeout=RECONNECT)
+    expect(page_b.locator(f"#bijdrage-{first}")).to_have_count(1)
+    assert_same_document(page_b)
+
+
+def test_a_koppeling_added_and_removed_shows_at_the_other_with_its_count(two_at_one_tafel):
+    """The koppeling comes alone, appended to the list; the count in the heading and the line
+    that there are none follow it, there and back."""
+    _context_a, page_a, _context_b, page_b = two_at_one_tafel
+    text = "Weten wie de panden huurt"
+    add_haal_seen_by_both(page_a, page_b, text)
+    count = page_b.locator("#kaart-koppelingen-count")
+    before = int(count.inner_text().strip("()"))
+    empty = page_b.locator("#kaart-koppelingen-list .empty-note")
+
+    koppelingen = page_a.locator("#kaart-koppelingen")
+    koppelingen.locator("details.add > summary").click()
+    page_a.locator("#form-koppeling-add-haal").select_option(label=f"Politie: {text}")
+    breng = page_a.locator("#form-koppeling-add-breng")
+    gemeente = [o for o in breng.locator("option").all_inner_texts() if o.startswith("Gemeente: ")]
+    breng.select_option(label=gemeente[0])
+    koppelingen.get_by_role("button", name="Link").click()
+    link = page_b.locator("#kaart-koppelingen li.koppeling", has_text=text)
+    expect(link).to_have_count(1, timeout=LIVE)
+    expect(count).to_have_text(f"({before + 1})")
+    expect(empty).to_be_hidden()
+
+    link.locator("details.item-edit > summary").click()
+    link.get_by_role("button", name="Remove koppeling").click()
+    for page in (page_a, page_b):
+        expect(page.locator("#kaart-koppelingen li.koppeling", has_text=text)).to_have_count(
+            0, timeout=LIVE
+        )
+        expect(page.locator("#kaart-koppelingen-count")).to_have_text(f"({before})")
+    if before == 0:
+        expect(empty).to_be_visible()
+    assert_same_document(page_a)
+    assert_same_document(page_b)
