@@ -53,6 +53,9 @@ BELL_GRACE = datetime.timedelta(seconds=3)
 # kaart are numbered in the order they commit, but their bells are rung by the threads that
 # applied them, in the order those finish).
 BELL_REORDER = 0.5
+# At most this many changes whose bells did not come are read from the log and pushed one by
+# one; more, and the whole card is cheaper.
+CATCH_UP = 20
 
 
 class KaartConsumer(CountedConsumer):
@@ -336,11 +339,11 @@ class KaartConsumer(CountedConsumer):
         self.last_bell = time.monotonic()
         if heartbeat.already_sent(event["seq"], self.last_seq):
             return
-        if event["data"].get("vertrouwelijk") and self.access.role != "facilitator":
-            self.private = True  # it may be this person's own: render for them alone
+        self._note_private(event)
         if heartbeat.bell_missed(event["seq"], self.last_seq):
             # Two changes committed side by side may ring in either order: the bell before
-            # this one gets BELL_REORDER to arrive, then the whole card (_gap_later).
+            # this one gets BELL_REORDER to arrive, then its change is read from the log
+            # (_gap_later).
             self.early[event["seq"]] = event
             if self.gap_task is None or self.gap_task.done():
                 self.gap_task = asyncio.create_task(self._gap_later())
@@ -386,14 +389,67 @@ class KaartConsumer(CountedConsumer):
             regions.append("announce")
         return regions
 
+    def _note_private(self, event: dict[str, Any]) -> None:
+        if event["data"].get("vertrouwelijk") and self.access.role != "facilitator":
+            self.private = True  # it may be this person's own: render for them alone
+
     async def _gap_later(self) -> None:
-        """The bell a held one follows did not come in time: it was lost, the page gets the
-        whole card (and the held bells' changes with it)."""
+        """The bell a held one follows did not come in time: lost, or rung late by a process
+        far behind. The changes it skipped are read from the log and pushed in order, the held
+        ones in their places; the whole card only when that is cheaper (more than CATCH_UP)
+        or the log cannot be read."""
         await asyncio.sleep(BELL_REORDER)
-        missing = any(seq > self.last_seq for seq in self.early)  # not brought by a whole card
-        self.early.clear()
-        if missing:
+        upto = max((seq for seq in self.early if seq > self.last_seq), default=None)
+        if upto is None:  # brought in the meantime (a whole card, the late bell)
+            self.early.clear()
+            return
+        try:
+            logged = await self._logged(self.last_seq, upto)
+        except DatabaseError:
+            logged = None
+        if logged is None:
+            self.early.clear()
             await self.send_full()
+            return
+        for event in logged:
+            event = self.early.pop(event["seq"], event)  # a held bell carries its HTML
+            if event["seq"] <= self.last_seq:
+                continue
+            self._note_private(event)
+            await self._push_change(event)
+            if self.last_seq < event["seq"]:
+                break  # the database went away: the heartbeat finds the rest
+        await self._push_early()
+        if self.early:  # bells that came meanwhile, after another gap
+            self.gap_task = asyncio.create_task(self._gap_later())
+
+    @database_work
+    def _logged(self, after: int, upto: int) -> list[dict[str, Any]] | None:
+        """The changes after `after` up to `upto` from the log, as their bells would bring
+        them (without HTML: rendered for this socket's audience); None for more than
+        CATCH_UP or a log without them all."""
+        if upto - after > CATCH_UP:
+            return None
+        rows = KaartEvent.objects.filter(
+            tafel_id=self.tafel_id, seq__gt=after, seq__lte=upto
+        ).order_by("seq")
+        events = [
+            {
+                "type": "kaart.changed",
+                "tafel_id": self.tafel_id,
+                "seq": row.seq,
+                "kind": row.kind,
+                "data": row.data,
+                "actor": row.actor_name,
+                # services.Actor.key of who made it
+                "by": f"d{row.actor_deelnemer_id}"
+                if row.actor_deelnemer_id
+                else (f"u{row.actor_user_id}" if row.actor_user_id else ""),
+                "html": {},
+            }
+            for row in rows
+        ]
+        return events if len(events) == upto - after else None
 
     async def _push_change(self, event: dict[str, Any]) -> None:
         """The push of one change, the next this socket's page is owed."""

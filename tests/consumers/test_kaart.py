@@ -16,6 +16,7 @@ from channels.testing import WebsocketCommunicator
 
 from halenbrengen.asgi import application
 from sessions import actions, broadcast, fragments, selectors, services
+from sessions.consumers import kaart as kaart_consumer
 from sessions.models import Bijdrage, Deelnemer, KaartEvent
 from tests import factories
 from tests.kaart_helpers import Socket, make_kaarten, redis_channel_layer, regions
@@ -361,7 +362,25 @@ async def test_bells_that_ring_out_of_order_are_pushed_in_order_without_the_whol
     await close_all(sockets)
 
 
-async def test_a_bell_that_never_comes_brings_the_whole_card(kaarten):
+async def test_a_bell_that_never_comes_has_its_change_read_from_the_log(kaarten):
+    """A bell lost (or rung seconds late by a process far behind): after BELL_REORDER the
+    change it skipped is read from the log and pushed, then the held one; not the whole card,
+    which costs a render of everything for every socket of the tafel at once."""
+    sockets = await open_all(kaarten, "anna", "bram")
+
+    _lost, second = await sync_to_async(two_changes)(kaarten)
+    await broadcast.send_held([second])
+    for socket in sockets.values():
+        pushes = [await socket.receive_until("Eerste")]
+        pushes.append(await socket.receive_until("Tweede"))
+        assert "Tweede" not in pushes[0] and 'data-seq="1"' in pushes[0]
+        assert 'data-seq="2"' in pushes[1]
+        assert not any('id="kaart-partijen"' in push for push in pushes)
+    await close_all(sockets)
+
+
+async def test_more_lost_bells_than_are_worth_reading_bring_the_whole_card(kaarten, monkeypatch):
+    monkeypatch.setattr(kaart_consumer, "CATCH_UP", 0)
     sockets = await open_all(kaarten, "anna")
 
     _lost, second = await sync_to_async(two_changes)(kaarten)
