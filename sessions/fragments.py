@@ -17,7 +17,7 @@ from sessions import items
 from sessions.access import Access, sees_everything
 from sessions.insight import kaart_insight
 from sessions.kinds import SPECS, Change
-from sessions.models import Sessie, Tafel
+from sessions.models import OpgaveVersie, Sessie, Tafel
 from sessions.selectors import (
     REGION_STEP,
     Kaart,
@@ -111,10 +111,27 @@ SESSIE_REGIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def regions_for_sessie_change(kind: str) -> list[str] | None:
-    """The regions to push after a change of the sessie; None: the whole card."""
+def regions_for_sessie_change(kind: str, data: dict[str, Any] | None = None) -> list[str] | None:
+    """The regions to push after a change of the sessie; None: the whole card. One text of the
+    opgave changed (`data` names it) is that text alone."""
+    veld = (data or {}).get("veld")
+    if kind == "opgave" and veld in OpgaveVersie.Veld.values:
+        return [f"opgave:{veld}"]
     regions = SESSIE_REGIONS.get(kind)
     return None if regions is None else list(regions)
+
+
+def without_kaart(regions: list[str] | None) -> bool:
+    """Whether these regions of a sessie's change are rendered from their own rows, not from
+    the whole kaart (render_alone): the step region, one item (an opgave text)."""
+    return bool(regions) and all(region == "stap" or items.is_item(region) for region in regions)
+
+
+def render_alone(tafel_id: int, access: Access, region: str) -> str:
+    """A region `without_kaart`, for this viewer."""
+    if region == "stap":
+        return render_stap(tafel_id, access)
+    return items.from_rows(tafel_id, access, region, {}) or ""
 
 
 def seen_alone(kaart: Kaart, access: Access) -> bool:

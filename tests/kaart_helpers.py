@@ -178,11 +178,11 @@ def taken_out(html: str) -> list[str]:
     return [el["id"] for el in soup.find_all(recursive=False) if el.get("hx-swap-oob") == "delete"]
 
 
-def kaart_page(k: Kaarten, viewer_name: str, language: str = "en") -> str:
-    """Tafel A's kaart page as this person gets it now."""
+def kaart_page(k: Kaarten, viewer_name: str, language: str = "en", tafel=None) -> str:
+    """Tafel A's kaart page (or `tafel`'s) as this person gets it now."""
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
     client.cookies["sessionid"] = k.people[viewer_name]
-    response = client.get(k.tafel_a.get_absolute_url())
+    response = client.get((tafel or k.tafel_a).get_absolute_url())
     assert response.status_code == 200
     return response.content.decode()
 

@@ -101,9 +101,10 @@ class KaartConsumer(CountedConsumer):
         # them when it opens the region (`pictures` message) or prints (kaart_pictures view).
         self.pictures_shown = True
         self.pictures_missed = False
-        # A step or timer push that could not be rendered (the database was away): the next
-        # heartbeat brings the whole card (they are not in the kaart's log of changes).
-        self.stap_owed = False
+        # A push of the sessie's (the step, the timer, an opgave text) that could not be
+        # rendered (the database was away): the next heartbeat brings the whole card (it is
+        # not in the kaart's log of changes).
+        self.sessie_owed = False
         await self.accept()
         allowed, sessie_id = await self._authorise()
         if not allowed.can_view:
@@ -187,7 +188,7 @@ class KaartConsumer(CountedConsumer):
             return  # the next heartbeat tries again; the socket stays
         page_before, self.page_said = self.page_said, seq
         sent_before, self.sent_said = self.sent_said, self.last_seq
-        if self.stap_owed or heartbeat.heartbeat_wants_whole_card(
+        if self.sessie_owed or heartbeat.heartbeat_wants_whole_card(
             page_seq=seq,
             sent=self.last_seq,
             page_had=self.page_has,
@@ -325,7 +326,7 @@ class KaartConsumer(CountedConsumer):
         if not allowed:
             await self.close(code=CLOSE_NO_ACCESS)
             return
-        self.stap_owed = False
+        self.sessie_owed = False
         self.pictures_missed = False
         self.last_seq = max(self.last_seq, seq)
         await self.send_frames(frames)
@@ -563,14 +564,15 @@ class KaartConsumer(CountedConsumer):
             return html
 
     async def sessie_changed(self, event: dict[str, Any]) -> None:
-        regions = fragments.regions_for_sessie_change(event.get("kind", ""))
+        regions = fragments.regions_for_sessie_change(event.get("kind", ""), event.get("data"))
         if regions == []:
             return
-        if regions == ["stap"]:
-            # A step change or the timer: the step region alone, once per tafel and audience in
-            # this process, for the access the socket knows. It shows no item, and every change
-            # of access comes with a bell of its own (or is found by the stamp at the next
-            # change or heartbeat): a sessie of 200 sockets asks the database 200 times less.
+        if fragments.without_kaart(regions):
+            # A step change, the timer, one text of the opgave: that region alone, once per tafel
+            # and audience in this process, for the access the socket knows. It shows no item
+            # of the kaart, and every change of access comes with a bell of its own (or is found
+            # by the stamp at the next change or heartbeat): a sessie of 200 sockets asks the
+            # database 200 times less.
             try:
                 html = await pushcache.cache.html(
                     regions,
@@ -580,10 +582,10 @@ class KaartConsumer(CountedConsumer):
                         region,
                         self._audience(region),
                     ),
-                    render=self._render_stap,
+                    render=self._render_alone,
                 )
             except DatabaseError:
-                self.stap_owed = True
+                self.sessie_owed = True
                 return
             await self.send(text_data=html)
             return
@@ -596,9 +598,12 @@ class KaartConsumer(CountedConsumer):
         await self.send_frames(frames)
 
     @database_work
-    def _render_stap(self, regions: list[str]) -> dict[str, str]:
+    def _render_alone(self, regions: list[str]) -> dict[str, str]:
         with translation.override(self.language):
-            return {"stap": fragments.render_stap(self.tafel_id, self.access)}
+            return {
+                region: fragments.render_alone(self.tafel_id, self.access, region)
+                for region in regions
+            }
 
     @database_work
     def _render(self, regions) -> tuple[list[str], int, bool]:

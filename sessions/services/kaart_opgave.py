@@ -46,7 +46,11 @@ def kaart_opgave_text_set(
             actor=actor,
         )
         sessie_id = tafel.sessie_id
-        transaction.on_commit(lambda: broadcast.sessie_changed(sessie_id=sessie_id, kind="opgave"))
+        transaction.on_commit(
+            lambda: broadcast.sessie_changed(
+                sessie_id=sessie_id, kind="opgave", data={"veld": veld}
+            )
+        )
     return versie
 
 
@@ -88,9 +92,11 @@ def _undo_opgave_text_set(tafel: Tafel, data: dict, actor: Actor) -> dict:
         author_user=actor.user,
         author_deelnemer=actor.deelnemer,
     )
-    sessie_id = tafel.sessie_id
-    transaction.on_commit(lambda: broadcast.sessie_changed(sessie_id=sessie_id, kind="opgave"))
-    return {"veld": data["veld"]}
+    sessie_id, veld = tafel.sessie_id, data["veld"]
+    transaction.on_commit(
+        lambda: broadcast.sessie_changed(sessie_id=sessie_id, kind="opgave", data={"veld": veld})
+    )
+    return {"veld": veld}
 
 
 @undoes(Change.PARTIJ_ADDED)

@@ -231,6 +231,29 @@ async def test_a_timer_change_pushes_the_step_region_alone_as_each_page_shows_it
         await socket.close()
 
 
+async def test_an_opgave_text_reaches_every_tafel_of_the_sessie_as_that_text_alone():
+    """The opgave is the sessie's: a text changed at one tafel is pushed to every other as that
+    text alone, rendered once per tafel and audience (not the whole kaart per socket), equal to
+    each viewer's fresh page."""
+    k = await sync_to_async(make_kaarten)()
+    viewers = {"dirk": k.tafel_b, "facilitator": k.tafel_b}
+    sockets = {}
+    for name, tafel in viewers.items():
+        sockets[name] = Socket(tafel.pk, k.people[name])
+        await sockets[name].open()
+        await sockets[name].drain()
+    await sync_to_async(services.kaart_opgave_text_set)(
+        tafel=k.tafel_a, veld="ambitie", tekst="Samen veilig ondernemen", expected_version=0
+    )
+    for name, socket in sockets.items():
+        pushed = await socket.receive_until("Samen veilig ondernemen")
+        assert set(regions(pushed)) == {"opgave-ambitie"}, name
+        page = await sync_to_async(kaart_page)(k, name, tafel=viewers[name])
+        assert regions(pushed)["opgave-ambitie"] == region_of_page(page, "opgave-ambitie"), name
+    for socket in sockets.values():
+        await socket.close()
+
+
 # What kaart.js sets from the step region when the step changes (followStep): the page's own
 # business, not the server's.
 STEP_CLASSES = {"is-current", "is-condensed", "item-menu"}
