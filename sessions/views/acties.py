@@ -131,10 +131,10 @@ def _filtered(acties: list[Actie], partij: str, status: str) -> list[Actie]:
 # How often an open action list asks whether a vervolgstap changed, in seconds.
 LIVE_EVERY = 5
 
-# The changes of a kaart that change its vervolgstappen (sessions/kinds.py; an undo may be
-# one of them).
+# The changes of a kaart that change its vervolgstappen, or one of them (sessions/kinds.py;
+# an undo may be one of them).
 _STAP_CHANGES = [
-    *(kind for kind, spec in SPECS.items() if "vervolgstappen" in spec.regions),
+    *(kind for kind, spec in SPECS.items() if {"vervolgstap", "vervolgstappen"} & {*spec.regions}),
     Change.UNDONE,
 ]
 

@@ -108,7 +108,7 @@ def test_the_kaart_prints_its_content_without_controls(
     expect(politie.locator(".perspectief > p").first).to_be_visible()
     expect(politie.locator(".bijdrage.breng", has_text=BRENG)).to_be_visible()
     expect(page.locator(".bijdrage.haal", has_text=HAAL).first).to_be_visible()
-    expect(page.locator("#kaart-koppelingen li").first).to_be_visible()
+    expect(page.locator("#kaart-koppelingen li.koppeling").first).to_be_visible()
     stap = page.locator("#kaart-vervolgstappen li", has_text=VERVOLGSTAP)
     expect(stap).to_be_visible()
     expect(stap).to_contain_text("Nov. 24, 2026")
