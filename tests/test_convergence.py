@@ -274,12 +274,10 @@ async def test_pushed_fragment_equals_a_fresh_page(change, pictures_later, setti
                 )
         model = PageModel(before[name], k.tafel_a.pk)
         assert model.apply(pushed) == []
+        fresh = PageModel(page, k.tafel_a.pk)
         for region in CONTENT_REGIONS:
             if region != "kaart-inzicht" or not pictures_later:
-                assert model.region(region) == PageModel(page, k.tafel_a.pk).region(region), (
-                    name,
-                    region,
-                )
+                assert model.region(region) == fresh.region(region), (name, region)
         for element_id in taken_out(pushed):
             # Taken out by the push: not on a fresh page either.
             assert f'id="{element_id}"' not in page, (name, element_id)
