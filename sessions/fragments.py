@@ -181,21 +181,13 @@ def render_regions(kaart: Kaart, access: Access, regions: Iterable[str]) -> str:
     return "".join(render_each(kaart, access, regions).values())
 
 
-def render_each(
-    kaart: Kaart, access: Access, regions: Iterable[str], data: dict[str, Any] | None = None
-) -> dict[str, str]:
-    """The HTML of each of these regions for this viewer, by region name, in order; `data`
-    is the change's (for an item taken out or moved)."""
+def render_each(kaart: Kaart, access: Access, regions: Iterable[str]) -> dict[str, str]:
+    """The HTML of each of these regions of the page for this viewer, by region name, in
+    order (an item on its own: render_pieces)."""
     ctx = context(kaart, access)
     parts = {}
     for region in dict.fromkeys(regions):
-        if items.is_item(region):
-            html = items.from_kaart(kaart, access, region, data or {})
-            if html is None:  # a move the page follows by the region around it
-                html = render_each(kaart, access, [items.enclosing(region, data or {})])
-                html = "".join(html.values())
-            parts[region] = html
-        elif region.startswith(("partij:", "bijdragen:")):
+        if region.startswith(("partij:", "bijdragen:")):
             kind, partij_id = region.split(":", 1)
             block = next((b for b in kaart.blocks if b.partij.pk == int(partij_id)), None)
             if block is None:  # the partij is gone: the grid renders without it
@@ -282,7 +274,8 @@ def render_pieces(
     kaart: Kaart, access: Access, regions: Iterable[str], data: dict[str, Any] | None = None
 ) -> dict[str, list[str]]:
     """Like render_each, but each region as pieces of at most FRAME_BYTES (as far as one item
-    allows): usually the region alone, for a large region its shell and its items."""
+    allows): usually the region alone, for a large region its shell and its items; an item
+    on its own (sessions/items.py) for a change, whose `data` says which."""
     pieces = {}
     for region in dict.fromkeys(regions):
         if items.is_item(region):
@@ -292,10 +285,11 @@ def render_pieces(
                 pieces[region] = render_pieces(kaart, access, [around])[around]
             else:
                 pieces[region] = [html]
-        elif _estimate(kaart, region) > FRAME_BYTES:
+            continue
+        if _estimate(kaart, region) > FRAME_BYTES:
             pieces[region] = _split(kaart, access, region)  # not rendered whole first
             continue
-        html = render_each(kaart, access, [region], data)[region]
+        html = render_each(kaart, access, [region])[region]
         pieces[region] = [html] if _size(html) <= FRAME_BYTES else _split(kaart, access, region)
     return pieces
 
