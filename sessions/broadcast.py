@@ -136,18 +136,35 @@ def kaart_changed(
     commit, per audience (sessions.push); never anything only some may see."""
     _send(
         tafel_group(tafel_id),
-        {
-            "type": "kaart.changed",
-            "tafel_id": tafel_id,
-            "seq": seq,
-            "kind": kind,
-            "data": data,
-            "actor": actor,
-            "by": by,
-            "html": html or {},
-        },
+        changed_event(
+            tafel_id=tafel_id, seq=seq, kind=kind, data=data, actor=actor, by=by, html=html
+        ),
     )
     _send(watch_group(sessie_id), {"type": "tafel.activity", "tafel_id": tafel_id})
+
+
+def changed_event(
+    *,
+    tafel_id: int,
+    seq: int,
+    kind: str,
+    data: dict[str, Any],
+    actor: str = "",
+    by: str = "",
+    html: dict[str, dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The bell of a kaart's change (kaart_changed), also as a socket rebuilds it from the
+    log for a bell that did not come."""
+    return {
+        "type": "kaart.changed",
+        "tafel_id": tafel_id,
+        "seq": seq,
+        "kind": kind,
+        "data": data,
+        "actor": actor,
+        "by": by,
+        "html": html or {},
+    }
 
 
 def sessie_changed(*, sessie_id: int, kind: str, data: dict[str, Any] | None = None) -> None:

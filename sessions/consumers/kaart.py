@@ -369,13 +369,19 @@ class KaartConsumer(CountedConsumer):
                 continue
             if event["seq"] != self.last_seq + 1 or event["data"].get("vertrouwelijk"):
                 return ""
-            regions = self._regions_to_push(event)
-            carried = push.carried(event, self.language, self.access.can_edit)
-            if carried is None or not all(region in carried for region in regions):
-                return ""
-            self.last_seq = event["seq"]
-            return "".join(carried[region] for region in regions)
+            carried = self._carried(event, self._regions_to_push(event))
+            if carried is not None:
+                self.last_seq = event["seq"]
+            return carried or ""
         return ""
+
+    def _carried(self, event: dict[str, Any], regions: list[str]) -> str | None:
+        """These regions of a change as its bell carries them for this socket's audience
+        (rendered at commit by the process that applied it), or None."""
+        carried = push.carried(event, self.language, self.access.can_edit)
+        if carried is None or not all(region in carried for region in regions):
+            return None
+        return "".join(carried[region] for region in regions)
 
     def _regions_to_push(self, event: dict[str, Any]) -> list[str]:
         """The regions a change's push brings this socket's page; the pictures follow later
@@ -435,19 +441,14 @@ class KaartConsumer(CountedConsumer):
             tafel_id=self.tafel_id, seq__gt=after, seq__lte=upto
         ).order_by("seq")
         events = [
-            {
-                "type": "kaart.changed",
-                "tafel_id": self.tafel_id,
-                "seq": row.seq,
-                "kind": row.kind,
-                "data": row.data,
-                "actor": row.actor_name,
-                # services.Actor.key of who made it
-                "by": f"d{row.actor_deelnemer_id}"
-                if row.actor_deelnemer_id
-                else (f"u{row.actor_user_id}" if row.actor_user_id else ""),
-                "html": {},
-            }
+            broadcast.changed_event(
+                tafel_id=self.tafel_id,
+                seq=row.seq,
+                kind=row.kind,
+                data=row.data,
+                actor=row.actor_name,
+                by=services.actor_key(row.actor_deelnemer_id, row.actor_user_id),
+            )
             for row in rows
         ]
         return events if len(events) == upto - after else None
@@ -456,11 +457,10 @@ class KaartConsumer(CountedConsumer):
         """The push of one change, the next this socket's page is owed."""
         try:
             regions = self._regions_to_push(event)
-            carried = push.carried(event, self.language, self.access.can_edit)
-            if carried is not None and all(region in carried for region in regions):
-                # Rendered at commit by the process that applied it: forwarded as it is.
+            carried = self._carried(event, regions)
+            if carried is not None:  # forwarded as it is
                 self.last_seq = max(self.last_seq, event["seq"])
-                await self.send(text_data="".join(carried[region] for region in regions))
+                await self.send(text_data=carried)
                 return
             pieces = await pushcache.cache.values(
                 regions,

@@ -38,6 +38,7 @@ from sessions.services.common import (
     SYSTEM,
     Actor,
     StaleEdit,
+    actor_key,
     is_valid_text,
 )
 from sessions.services.kaart_opgave import (
@@ -112,6 +113,7 @@ __all__ = [
     "kaart_carry",
     "provenance_set",
     "Actor",
+    "actor_key",
     "SYSTEM",
     "is_valid_text",
     "StaleEdit",

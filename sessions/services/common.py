@@ -50,11 +50,19 @@ class Actor:
     @property
     def key(self) -> str:
         """Who it is, for telling one's own changes from others' ("" for the system)."""
-        if self.deelnemer is not None:
-            return f"d{self.deelnemer.pk}"
-        if self.user is not None:
-            return f"u{self.user.pk}"
-        return ""
+        return actor_key(
+            self.deelnemer.pk if self.deelnemer is not None else None,
+            self.user.pk if self.user is not None else None,
+        )
+
+
+def actor_key(deelnemer_id: int | None, user_id: int | None) -> str:
+    """Actor.key of a participant or an account by id (as a logged change names them)."""
+    if deelnemer_id is not None:
+        return f"d{deelnemer_id}"
+    if user_id is not None:
+        return f"u{user_id}"
+    return ""
 
 
 SYSTEM = Actor()
