@@ -117,21 +117,7 @@ async def test_the_sender_gets_its_own_change_with_its_ack_in_one_frame_and_once
     assert "Eigen haal" not in "".join(await sockets["anna"].drain())
     # Behind on a change of another (its bell not yet there), the page gets its ack alone, and
     # both changes in order once the bells come.
-
-    def change_of_another():
-        with broadcast.held() as bells:
-            services.bijdrage_add(
-                tafel=kaarten.tafel_a,
-                partij=kaarten.gemeente,
-                soort="breng",
-                tekst="Van een ander",
-                breng_soort="kennis_data",
-                toezegging="mogelijk",
-                actor=services.Actor(),
-            )
-        return bells
-
-    held = await sync_to_async(change_of_another)()
+    held = await sync_to_async(held_changes)(kaarten, "Van een ander")
     await sockets["anna"].send(
         "form-haal-add",
         action="bijdrage_add",
@@ -337,14 +323,18 @@ async def test_a_reconnecting_client_receives_the_whole_card(kaarten):
     await sockets["anna"].close()
 
 
-def two_changes(kaarten) -> list:
-    """Two bijdragen added at tafel A, with their bells held (not rung)."""
+def held_changes(kaarten, *teksten: str) -> list:
+    """A haal of Gemeente added at tafel A for each text, with their bells held (not rung)."""
     with broadcast.held() as bells:
-        for tekst in ("Eerste", "Tweede"):
+        for tekst in teksten:
             services.bijdrage_add(
                 tafel=kaarten.tafel_a, partij=kaarten.gemeente, soort="haal", tekst=tekst
             )
     return [bell for bell in bells if bell[1]["type"] == "kaart.changed"]
+
+
+def two_changes(kaarten) -> list:
+    return held_changes(kaarten, "Eerste", "Tweede")
 
 
 async def test_bells_that_ring_out_of_order_are_pushed_in_order_without_the_whole_card(kaarten):
