@@ -8,7 +8,7 @@ session when they joined by the sessie's link.
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -38,6 +38,16 @@ class Access:
     can_manage: bool = False
     role: str = ""
     deelnemer: Deelnemer | None = None
+    # May edit the kaart, but not now: the sessie is locked, closed or not yet open.
+    paused: bool = False
+
+    @property
+    def editor(self) -> bool:
+        """Whether the edit controls are in this person's page: for who may edit, also while
+        the sessie does not let them (the page hides the controls then, from the step
+        region's `data-readonly`, and the server refuses every change). One markup for a
+        tafel's editors, locked or not: a lock pushes the step region alone."""
+        return self.can_edit or self.paused
 
 
 NO_ACCESS = Access()
@@ -96,13 +106,28 @@ def tafel_access(user: Any, session: Any, tafel: Tafel) -> Access:
     sessie = tafel.sessie
     team = opgave_access(user, sessie.opgave)
     if team.can_view:
-        editable = team.can_edit and not sessie.is_closed
-        return Access(can_view=True, can_edit=editable, can_manage=team.can_manage, role=team.role)
-    deelnemer = deelnemer_for(session, sessie)
-    if deelnemer is None or deelnemer.tafel_id != tafel.pk:
-        return NO_ACCESS
-    editable = sessie.state == Sessie.State.OPEN and not sessie.locked
-    return Access(can_view=True, can_edit=editable, role="deelnemer", deelnemer=deelnemer)
+        allowed = Access(
+            can_view=True, can_edit=team.can_edit, can_manage=team.can_manage, role=team.role
+        )
+    else:
+        deelnemer = deelnemer_for(session, sessie)
+        if deelnemer is None or deelnemer.tafel_id != tafel.pk:
+            return NO_ACCESS
+        allowed = Access(can_view=True, can_edit=True, role="deelnemer", deelnemer=deelnemer)
+    return under(allowed, state=sessie.state, locked=sessie.locked)
+
+
+def under(allowed: Access, *, state: str, locked: bool) -> Access:
+    """A kaart's access as the sessie's state and lock let its editors edit: a closed sessie
+    is read-only for everyone; a planned or locked one for its participants, not for the
+    facilitators. (A socket takes a lock or state change from its bell through this.)"""
+    if not allowed.editor:
+        return allowed
+    if allowed.role == "deelnemer":
+        editable = state == Sessie.State.OPEN and not locked
+    else:
+        editable = state != Sessie.State.GESLOTEN
+    return replace(allowed, can_edit=editable, paused=not editable)
 
 
 def participant_stamp(tafel_id: int, deelnemer_id: int) -> tuple | None:

@@ -117,8 +117,21 @@ def regions_for_sessie_change(kind: str, data: dict[str, Any] | None = None) -> 
     veld = (data or {}).get("veld")
     if kind == "opgave" and veld in OpgaveVersie.Veld.values:
         return [f"opgave:{veld}"]
+    if kind == "state":
+        # Locked, opened, closed: the edit controls stay in the page, and the step region
+        # says whether they are shown (its data-readonly), once the socket took the state
+        # from the bell (access.under).
+        return ["stap"] if sessie_state(data) is not None else None
     regions = SESSIE_REGIONS.get(kind)
     return None if regions is None else list(regions)
+
+
+def sessie_state(data: dict[str, Any] | None) -> tuple[str, bool] | None:
+    """The sessie's state and lock a "state" bell names, or None."""
+    data = data or {}
+    if data.get("state") in Sessie.State.values and isinstance(data.get("locked"), bool):
+        return data["state"], data["locked"]
+    return None
 
 
 def without_kaart(regions: list[str] | None) -> bool:
@@ -158,9 +171,12 @@ def audience(region: str, access: Access, language: str, *, private: bool) -> tu
     who = (
         language,
         access.role,
-        access.can_edit,
+        access.editor,
         deelnemer.pk if deelnemer is not None and private else None,
     )
+    if region == "stap":
+        # The step region says whether the kaart is read-only for them now (data-readonly).
+        return (*who, access.can_edit)
     partij_id = deelnemer.partij_id if deelnemer is not None else None
     if region.startswith(("partij:", "perspectief:")):
         # A partij's own people see its perspectief before the reveal, and may write it.

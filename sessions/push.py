@@ -25,16 +25,17 @@ from sessions.kinds import Change
 
 logger = logging.getLogger(__name__)
 
-# What the bell carries HTML for: one bijdrage added, edited (no koppeling links it) or taken
-# out; the rest is rendered by each audience from the database.
+# What the bell carries HTML for: one bijdrage added, edited or taken out, where no koppeling
+# links it; the rest is rendered by each audience from the database.
 CARRIED = {Change.BIJDRAGE_ADDED, Change.BIJDRAGE_EDITED, Change.BIJDRAGE_DELETED}
 
 EDITOR = Access(can_view=True, can_edit=True, role="deelnemer")
 
 
-def audience(language: str, can_edit: bool) -> str:
-    """The name of an audience in a bell: who see a pushed fragment alike."""
-    return f"{language}:{'edit' if can_edit else 'read'}"
+def audience(language: str, editor: bool) -> str:
+    """The name of an audience in a bell: who see a pushed fragment alike (Access.editor:
+    the edit controls are in their page, also while it is read-only for them)."""
+    return f"{language}:{'edit' if editor else 'read'}"
 
 
 def rendered(
@@ -46,8 +47,10 @@ def rendered(
         return {}
     # The pictures follow on their own (KaartConsumer.pictures_later).
     regions = [r for r in fragments.regions_for_event(kind, data) if r != "inzicht"]
-    if not fragments.lean(regions):
-        return {}  # it touches more than the bijdrage (a koppeling links it)
+    if not all(region == "seq" or region.startswith("bijdrage:") for region in regions):
+        # It touches more than the bijdrage: the koppelingen that show it, which look
+        # different to the author of a vertrouwelijk end.
+        return {}
     html = {}
     for region in regions:
         if region == "seq":
@@ -68,6 +71,6 @@ def rendered_or_none(**change: Any) -> dict[str, dict[str, str]]:
         return {}
 
 
-def carried(event: dict[str, Any], language: str, can_edit: bool) -> dict[str, str] | None:
+def carried(event: dict[str, Any], language: str, editor: bool) -> dict[str, str] | None:
     """The HTML a bell carries for this audience, by region, or None."""
-    return (event.get("html") or {}).get(audience(language, can_edit))
+    return (event.get("html") or {}).get(audience(language, editor))

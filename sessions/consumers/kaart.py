@@ -378,7 +378,7 @@ class KaartConsumer(CountedConsumer):
     def _carried(self, event: dict[str, Any], regions: list[str]) -> str | None:
         """These regions of a change as its bell carries them for this socket's audience
         (rendered at commit by the process that applied it), or None."""
-        carried = push.carried(event, self.language, self.access.can_edit)
+        carried = push.carried(event, self.language, self.access.editor)
         if carried is None or not all(region in carried for region in regions):
             return None
         return "".join(carried[region] for region in regions)
@@ -567,6 +567,10 @@ class KaartConsumer(CountedConsumer):
         regions = fragments.regions_for_sessie_change(event.get("kind", ""), event.get("data"))
         if regions == []:
             return
+        state = fragments.sessie_state(event.get("data"))
+        if event.get("kind") == "state" and state is not None:
+            # What this person's page shows: every change is still authorised afresh.
+            self.access = access.under(self.access, state=state[0], locked=state[1])
         if fragments.without_kaart(regions):
             # A step change, the timer, one text of the opgave: that region alone, once per tafel
             # and audience in this process, for the access the socket knows. It shows no item

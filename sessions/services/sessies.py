@@ -194,9 +194,25 @@ def sessie_duplicate(*, sessie: Sessie, actor: Actor = SYSTEM) -> Sessie:
     return copy
 
 
-def _sessie_changed(sessie: Sessie, kind: str) -> None:
+def _sessie_changed(sessie: Sessie, kind: str, data: dict | None = None) -> None:
     sessie_id = sessie.pk
-    transaction.on_commit(lambda: broadcast.sessie_changed(sessie_id=sessie_id, kind=kind))
+    transaction.on_commit(
+        lambda: broadcast.sessie_changed(sessie_id=sessie_id, kind=kind, data=data)
+    )
+
+
+def _state_changed(sessie: Sessie) -> None:
+    """Its state or lock: the bell says both as committed (read after the commit, should
+    two facilitators change them at once), so that each socket knows whether its kaart is
+    read-only now without asking (access.under), and is pushed its step region alone."""
+    sessie_id = sessie.pk
+
+    def ring() -> None:
+        now = Sessie.objects.filter(pk=sessie_id).values("state", "locked").first()
+        if now is not None:
+            broadcast.sessie_changed(sessie_id=sessie_id, kind="state", data=now)
+
+    transaction.on_commit(ring)
 
 
 def sessie_set_state(*, sessie: Sessie, state: str) -> Sessie:
@@ -205,7 +221,7 @@ def sessie_set_state(*, sessie: Sessie, state: str) -> Sessie:
         raise ValidationError({"state": _("Unknown state.")}, code="invalid")
     sessie.state = state
     sessie.save(update_fields=["state"])
-    _sessie_changed(sessie, "state")
+    _state_changed(sessie)
     return sessie
 
 
@@ -213,7 +229,7 @@ def sessie_set_locked(*, sessie: Sessie, locked: bool) -> Sessie:
     """Lock: the kaarten become read-only for participants (not for the facilitators)."""
     sessie.locked = locked
     sessie.save(update_fields=["locked"])
-    _sessie_changed(sessie, "state")
+    _state_changed(sessie)
     return sessie
 
 

@@ -277,6 +277,17 @@ def _rest_of_kaart(page_html: str) -> dict[str, str]:
     return {**rest, "kaart": normalise(kaart)}
 
 
+async def _watching(k, viewers):
+    """A socket open at tafel A for each viewer, drained, and each viewer's page before the
+    change (once all are present, as the presence list shows them)."""
+    sockets = {}
+    for name in viewers:
+        sockets[name] = Socket(k.tafel_a.pk, k.people[name])
+        await sockets[name].open()
+        await sockets[name].drain()
+    return sockets, {name: await sync_to_async(kaart_page)(k, name) for name in viewers}
+
+
 @pytest.mark.parametrize("steps", [(1, 2), (2, 3), (3, 1)], ids=["1-2", "2-3", "3-1"])
 async def test_a_step_change_pushes_the_step_region_alone_and_the_rest_follows_it(steps):
     """A step change is the step region only, rendered once per tafel and audience, equal to
@@ -288,12 +299,7 @@ async def test_a_step_change_pushes_the_step_region_alone_and_the_rest_follows_i
     await sync_to_async(seed)(k)
     await sync_to_async(services.sessie_set_step)(sessie=k.sessie, stap=before)
     viewers = ("anna", "bram", "facilitator")
-    sockets = {}
-    for name in viewers:
-        sockets[name] = Socket(k.tafel_a.pk, k.people[name])
-        await sockets[name].open()
-        await sockets[name].drain()
-    old = {name: await sync_to_async(kaart_page)(k, name) for name in viewers}  # all present
+    sockets, old = await _watching(k, viewers)
 
     await sync_to_async(services.sessie_set_step)(sessie=k.sessie, stap=after)
     for name, socket in sockets.items():
@@ -348,12 +354,61 @@ async def test_a_moved_participant_loses_the_old_kaart_at_once():
         raise AssertionError("the socket stayed open")
 
 
-async def test_closing_the_sessie_makes_the_kaart_read_only_live():
+# A lock or a change of the sessie's state: (state and lock before, the change, who may edit
+# after it).
+STATE_CHANGES = {
+    "lock": (
+        ("open", False),
+        lambda sessie: services.sessie_set_locked(sessie=sessie, locked=True),
+        {"facilitator"},
+    ),
+    "unlock": (
+        ("open", True),
+        lambda sessie: services.sessie_set_locked(sessie=sessie, locked=False),
+        {"anna", "bram", "facilitator"},
+    ),
+    "close": (
+        ("open", False),
+        lambda sessie: services.sessie_set_state(sessie=sessie, state="gesloten"),
+        set(),
+    ),
+    "open": (
+        ("gepland", False),
+        lambda sessie: services.sessie_set_state(sessie=sessie, state="open"),
+        {"anna", "bram", "facilitator"},
+    ),
+}
+
+
+@pytest.mark.parametrize("change", STATE_CHANGES)
+async def test_a_lock_or_state_change_pushes_the_step_region_alone(change):
+    """Locking, unlocking, opening or closing the sessie pushes each kaart its step region
+    alone (not the whole card per socket), rendered once per tafel and audience, equal to each
+    viewer's fresh page: it says whether the kaart is read-only for them (data-readonly, which
+    hides the edit controls). The rest of a fresh page is the markup the page already has:
+    the controls stay in it while read-only, so a page that took the push is a fresh page."""
+    (state, locked), apply, editors = STATE_CHANGES[change]
     k = await sync_to_async(make_kaarten)()
-    anna = Socket(k.tafel_a.pk, k.people["anna"])
-    card = await anna.open()
-    assert "ws-send" in card
-    await sync_to_async(services.sessie_set_state)(sessie=k.sessie, state="gesloten")
-    closed = await anna.receive_until("kaart-partijen")
-    assert "ws-send" not in closed and "closed" in closed
-    await anna.close()
+    await sync_to_async(seed)(k)
+    await sync_to_async(type(k.sessie).objects.filter(pk=k.sessie.pk).update)(
+        state=state, locked=locked
+    )
+    viewers = ("anna", "bram", "facilitator", "coordinator")
+    sockets, old = await _watching(k, viewers)
+
+    await sync_to_async(apply)(k.sessie)
+    for name, socket in sockets.items():
+        pushed = await socket.receive_until("kaart-stap")
+        assert set(regions(pushed)) == {"kaart-stap"}, name
+        new = await sync_to_async(kaart_page)(k, name)
+        assert regions(pushed)["kaart-stap"] == region_of_page(new, "kaart-stap"), name
+        assert _rest_of_kaart(new) == _rest_of_kaart(old[name]), name
+        stap = BeautifulSoup(pushed, "html.parser").find(id="kaart-stap")
+        assert stap.has_attr("data-readonly") == (name not in editors), name
+        assert ("Undo my last change" in pushed) == (name in editors), name
+        if change == "close":
+            assert "This sessie is closed" in pushed, name
+    for socket in sockets.values():
+        # No whole card follows (the presence of who joined may).
+        assert not any("kaart-partijen" in message for message in await socket.drain())
+        await socket.close()

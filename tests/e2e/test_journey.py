@@ -40,6 +40,7 @@ PEOPLE = (
 PERSPECTIEF = "Voor ons is dit urgent: de leegstand trekt malafide huurders aan."
 HIDDEN_NOTE = "Written privately; shown when the facilitator reveals it."
 CLOSED_NOTE = "This sessie is closed; the kaart can be read but no longer changed."
+READ_ONLY_NOTE = "The kaart is read-only for you at the moment."
 
 # Generous: on a busy machine (seven browser contexts and the server on two cores) a push can
 # take a few seconds; a working app is not slowed down by these, only a failing one.
@@ -238,13 +239,42 @@ def test_the_whole_facilitation_journey(transactional_db, live_url, new_context,
         assert seconds(value.inner_text()) < seconds(before)
         assert_same_document(page)
 
-    # 7. Closing the sessie turns the kaart read-only, live.
+    # 7. Locking the kaarten makes them read-only for the participants, live; unlocking gives
+    # them back, with what someone had begun to type.
+    controls = "#kaart :is(details.add, details.edit) > summary:visible"
     for page in (p1, p2):
         expect(page.locator("details.add > summary", has_text="Add a haal").first).to_be_visible()
+        assert page.locator(controls).count() > 3
+    own = partij_block(p1, p1_partij)
+    own.locator("details.add > summary", has_text="Add a haal").click()
+    draft = own.locator("form[id^='form-haal-add-'] textarea")
+    draft.fill("Half getypt")
+    control(fac, "Lock the kaarten (read-only)")
+    for page in (p1, p2, p3):
+        expect(page.get_by_text(READ_ONLY_NOTE)).to_be_visible(timeout=LIVE)
+        expect(page.locator(controls)).to_have_count(0)
+        expect(page.get_by_role("button", name="Undo my last change")).to_have_count(0)
+    control(fac, "Unlock the kaarten")
+    for page in (p1, p2, p3):
+        expect(page.get_by_text(READ_ONLY_NOTE)).to_have_count(0, timeout=LIVE)
+        expect(page.get_by_role("button", name="Undo my last change")).to_be_visible()
+        assert page.locator(controls).count() > 3
+        assert_same_document(page)
+    expect(draft).to_be_visible()
+    expect(draft).to_have_value("Half getypt")
+    draft.fill("")
+    own.locator("details.add > summary", has_text="Add a haal").click()  # closed again
+
+    # 8. Closing the sessie turns the kaart read-only, live.
     control(fac, "Close the sessie")
     for page in (p1, p2, p3):
         expect(page.get_by_text(CLOSED_NOTE)).to_be_visible(timeout=LIVE)
-        # Read-only everywhere, the participant's own partij block included.
-        expect(page.locator("details.add > summary", has_text="Add a haal")).to_have_count(0)
-        expect(page.locator("#kaart form[ws-send]")).to_have_count(0)
+        # Read-only everywhere, the participant's own partij block included: no control to
+        # add, edit or delete anything is shown.
+        expect(page.locator("details.add > summary:visible", has_text="Add a haal")).to_have_count(
+            0
+        )
+        expect(
+            page.locator("#kaart :is(details.add, details.edit) > summary:visible")
+        ).to_have_count(0)
         assert_same_document(page)
