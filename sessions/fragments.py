@@ -88,20 +88,31 @@ def regions_for_event(kind: str, data: dict[str, Any]) -> list[str]:
     for region in EVENT_REGIONS.get(kind, FULL_CARD):
         if region == "koppelingen" and not undo and not _touches_koppelingen(kind, data):
             continue
+        if region == "koppelingen" and not undo and "koppeling_ids" in data:
+            # A bijdrage edited or taken out: each koppeling that shows it, in place or out.
+            regions += items.koppelingen_of(kind, data)
+            continue
         if region in ("partij", "bijdragen"):
             regions.append(f"{region}:{data['partij']}")
         elif region in ITEMS:
             regions += items.regions_of(region, kind, data, undo=undo)
+        elif region == "perspectieven":
+            # The reveal: each perspectief it showed alone (an event from before it named
+            # them: the partijen).
+            partijen = data.get("partijen")
+            regions += (
+                [f"perspectief:{p}" for p in partijen] if partijen is not None else ["partijen"]
+            )
         else:
             regions.append(region)
     return [*dict.fromkeys(regions), "seq"]
 
 
 # Which regions of a kaart a change of its sessie touches (broadcast.sessie_changed); a kind
-# not here (state, lock, tafels, access) may change what may be seen or done: the whole card,
-# with access looked at afresh. A step change is the step region alone: what the step changes
-# elsewhere on the kaart (the current task, condensed regions) follows it on the page
-# (kaart.js followStep).
+# not here (tafels, access) may change what may be seen: the whole card, with access looked at
+# afresh. A step change is the step region alone: what the step changes elsewhere on the kaart
+# (the current task, condensed regions) follows it on the page (kaart.js followStep). A lock or
+# state change too (regions_for_sessie_change).
 SESSIE_REGIONS: dict[str, tuple[str, ...]] = {
     "opgave": ("opgave",),
     "partijen": SPECS[Change.PARTIJ_ADDED].regions,

@@ -68,6 +68,14 @@ def regions_of(item: str, kind: str, data: dict[str, Any], *, undo: bool = False
     return pushed if swap == "replace" else [*pushed, f"count:{LISTS[item]}"]
 
 
+def koppelingen_of(kind: str, data: dict[str, Any]) -> list[str]:
+    """The koppelingen a bijdrage's edit or delete changes (the event names them): each in
+    place of the old one, or taken out with the list's count."""
+    swap = ITEM_SWAPS[kind]
+    pushed = [f"koppeling:{pk}:{swap}" for pk in data["koppeling_ids"]]
+    return [*pushed, "count:koppelingen"] if pushed and swap == "delete" else pushed
+
+
 def is_item(region: str) -> bool:
     """Whether a region is one item ("opgave:<veld>"), not a region of the page ("opgave")."""
     kind, sep, _key = region.partition(":")
@@ -127,7 +135,7 @@ def from_rows(tafel_id: int, access: Access, region: str, data: dict[str, Any]) 
         return bijdrage_push(access, region, data, rows.get(int(key)))
     shell = _shell(Tafel(pk=tafel_id), access)
     if kind == "koppeling" and swap == "delete":
-        seen = _ends_seen(tafel_id, access, data)
+        seen = _ends_seen(tafel_id, access, int(key), data)
         return list_item_push(shell, access, region, None) if seen else ""
     if kind == "koppeling":
         return list_item_push(shell, access, region, _koppeling(tafel_id, access, int(key)))
@@ -181,10 +189,20 @@ def _koppeling(tafel_id: int, access: Access, pk: int) -> Koppeling | None:
     return row
 
 
-def _ends_seen(tafel_id: int, access: Access, data: dict[str, Any]) -> bool:
+def _ends_seen(tafel_id: int, access: Access, pk: int, data: dict[str, Any]) -> bool:
     """Whether a koppeling taken out was there for this viewer: no end of it is an item they
-    may not see (an end taken out since says nothing: the koppeling goes in any case)."""
-    ends = Bijdrage.objects.filter(tafel_id=tafel_id, pk__in=[data["haal"], data["breng"]])
+    may not see (an end taken out since says nothing: the koppeling goes in any case). Taken
+    out with a bijdrage (`data` is the bijdrage's delete), that bijdrage is one end."""
+    if "koppeling_ids" in data:
+        snapshot = data.get("snapshot", {})
+        if not sees(
+            access, vertrouwelijk=bool(data.get("vertrouwelijk")), author_id=snapshot.get("author")
+        ):
+            return False
+        haal, breng = data["koppelingen"][data["koppeling_ids"].index(pk)]
+    else:
+        haal, breng = data["haal"], data["breng"]
+    ends = Bijdrage.objects.filter(tafel_id=tafel_id, pk__in=[haal, breng])
     return all(sees(access, vertrouwelijk=b.vertrouwelijk, author_id=b.author_id) for b in ends)
 
 

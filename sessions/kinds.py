@@ -48,7 +48,7 @@ class Spec:
         is about is pushed on its own (sessions/items.py): "bijdrage", "koppeling",
         "vervolgstap" the one item data["id"] (appended, replaced, taken out or moved as the
         kind says, with its list's count), "perspectief" that of data["partij"],
-        "opgave_text" the text data["veld"].
+        "perspectieven" those of data["partijen"], "opgave_text" the text data["veld"].
     announcement: what the others' screen readers hear ("Anna added a bijdrage").
     undoable: whether its author can take it back (then its service registers the undo).
     """
@@ -74,7 +74,7 @@ SPECS: dict[Change, Spec] = {
     Change.PERSPECTIEF_SET: Spec("perspectief_set", ("perspectief",), _("wrote a perspectief")),
     Change.PERSPECTIEVEN_REVEALED: Spec(
         "perspectieven_reveal",
-        ("partijen",),
+        ("perspectieven",),
         _("revealed the perspectieven"),
         undoable=False,
     ),

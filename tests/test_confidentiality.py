@@ -428,3 +428,30 @@ async def test_a_koppeling_perspectief_or_move_pushed_on_its_own_reaches_only_wh
         assert f'id="perspectief-{s.k.politie.pk}"' in seen[name], name
     for socket in sockets.values():
         await socket.close()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_koppeling_to_a_secret_pushed_with_the_other_end_reaches_only_who_may_see_it(
+    settings,
+):
+    """Bram edits his breng, which the koppeling links to Anna's vertrouwelijk haal, and then
+    takes it out: the koppeling is pushed in place and then taken out, to Anna and the
+    facilitator alone; the others get the breng, and nothing that names the koppeling."""
+    s, sockets = await _secrets_and_sockets(settings)
+    bram = sockets["bram"]
+    await bram.send("form-e", action="bijdrage_edit", id=s.breng.pk, version=1, tekst="Regie")
+    await bram.receive_until("kaart-ack")
+    await bram.send("form-d", action="bijdrage_delete", id=s.breng.pk, version=2)
+    await bram.receive_until("kaart-ack")
+    seen = {name: "".join(await socket.drain()) for name, socket in sockets.items()}
+    koppeling = f"koppeling-{s.koppeling.pk}"
+    for name in ("anna", "facilitator"):
+        assert f'<li id="{koppeling}" hx-swap-oob="true"' in seen[name], name
+        assert "“Regie”" in seen[name], name  # the koppeling shows the breng's new text
+        assert f'id="{koppeling}" hx-swap-oob="delete"' in seen[name], name
+    for name in ("bram", "piet", "cor"):
+        assert koppeling not in seen[name], name
+        assert SECRET not in seen[name], name
+        assert f'id="bijdrage-{s.breng.pk}" hx-swap-oob="delete"' in seen[name], name
+    for socket in sockets.values():
+        await socket.close()

@@ -196,11 +196,12 @@ CHANGES.update({name: CHANGES["undo"] for name in UNDONE})
 
 # What each change pushes besides the number and the pictures: its item alone (and a list's
 # count with an item added or taken out), as element ids; a change of more than one item
-# (a linked bijdrage's koppelingen, a new partij, a reveal, an undo) pushes regions.
+# (a new partij, an undo) pushes regions.
 ITEM = {
     "bijdrage_add": [r"bijdrage-\d+"],
-    "bijdrage_edit": [r"bijdrage-\d+", "kaart-koppelingen"],
-    "bijdrage_delete": [r"bijdrage-\d+", "kaart-koppelingen"],
+    # A linked bijdrage: with each koppeling that shows it, in place or taken out.
+    "bijdrage_edit": [r"bijdrage-\d+", r"koppeling-\d+"],
+    "bijdrage_delete": [r"bijdrage-\d+", r"koppeling-\d+", "kaart-koppelingen-count"],
     "bijdrage_edit_unlinked": [r"bijdrage-\d+"],
     "bijdrage_delete_unlinked": [r"bijdrage-\d+"],
     "bijdrage_move": [r"bijdrage-\d+"],
@@ -215,8 +216,10 @@ ITEM = {
     # Taken back, an in-place change is put back in place.
     "undo_perspectief_set": [r"perspectief-\d+"],
     "undo_opgave_text": ["opgave-formulering"],
+    # The reveal: each perspectief it showed, in place.
+    "perspectieven_reveal": [r"perspectief-\d+"],
 }
-LEAN = [change for change in ITEM if change not in ("bijdrage_edit", "bijdrage_delete")]
+LEAN = list(ITEM)
 
 # Who looks, in which language: the audiences a push is rendered for. Anna, Cor and the
 # facilitator edit in the sender's language (Anna's), so a lean change reaches them as it was

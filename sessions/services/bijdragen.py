@@ -127,15 +127,20 @@ def bijdrage_edit(
             setattr(bijdrage, name, value)
         bijdrage.version += 1
         bijdrage.save(update_fields=[*fields, "version", "updated_at"])
-        # Whether a koppeling shows its text: only then do the koppelingen change with it.
-        linked = Koppeling.objects.filter(Q(haal_id=bijdrage.pk) | Q(breng_id=bijdrage.pk))
+        # The koppelingen that show its text change with it: each is pushed in place.
+        linked = list(
+            Koppeling.objects.filter(Q(haal_id=bijdrage.pk) | Q(breng_id=bijdrage.pk))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         _record_version(
             tafel=tafel,
             kind=Change.BIJDRAGE_EDITED,
             item=bijdrage,
             before=before,
             actor=actor,
-            linked=linked.exists(),
+            linked=bool(linked),
+            koppeling_ids=linked,
         )
     return bijdrage
 
@@ -166,7 +171,8 @@ def bijdrage_delete(
         koppelingen = list(
             Koppeling.objects.filter(tafel=tafel)
             .filter(Q(haal_id=bijdrage.pk) | Q(breng_id=bijdrage.pk))
-            .values("haal_id", "breng_id")
+            .order_by("pk")
+            .values("pk", "haal_id", "breng_id")
         )
         snapshot = _bijdrage_snapshot(bijdrage)
         bijdrage.delete()
@@ -178,6 +184,8 @@ def bijdrage_delete(
                 "partij": snapshot["partij"],
                 "snapshot": snapshot,
                 "koppelingen": [[k["haal_id"], k["breng_id"]] for k in koppelingen],
+                # Each goes with it: taken out of every page it was on.
+                "koppeling_ids": [k["pk"] for k in koppelingen],
                 **_secret(snapshot["vertrouwelijk"]),
             },
             actor=actor,

@@ -107,9 +107,16 @@ def perspectieven_reveal(*, tafel: Tafel, actor: Actor = SYSTEM) -> int:
     """Reveal the private perspectieven of a tafel to everyone at it; returns how many."""
     with transaction.atomic():
         _lock(tafel)
-        revealed = tafel.perspectieven.filter(revealed=False).update(revealed=True)
+        hidden = tafel.perspectieven.filter(revealed=False)
+        partijen = sorted(hidden.values_list("partij_id", flat=True))
+        revealed = hidden.update(revealed=True)
         if revealed:
-            _record(tafel=tafel, kind=Change.PERSPECTIEVEN_REVEALED, data={}, actor=actor)
+            _record(
+                tafel=tafel,
+                kind=Change.PERSPECTIEVEN_REVEALED,
+                data={"partijen": partijen},
+                actor=actor,
+            )
     return revealed
 
 
