@@ -181,8 +181,9 @@ class KaartConsumer(CountedConsumer):
         await self._rejoin_groups()
         heartbeat.last_seen.add(self.channel_name)
         seq = payload.get("seq")
+        waiting = layer.waiting(self.channel_layer, self.channel_name)
         try:
-            overdue = await self._heartbeat(layer.waiting(self.channel_layer, self.channel_name))
+            overdue = not self._heartbeat_quiet(waiting) and await self._heartbeat(waiting)
         except DatabaseError:
             logger.warning("heartbeat without database on tafel %s", self.tafel_id)
             return  # the next heartbeat tries again; the socket stays
@@ -226,6 +227,17 @@ class KaartConsumer(CountedConsumer):
             await self.send_error(gettext_lazy("This message contains invalid text."))
             return
         await database_work(services.presence_touch)(channel_name=self.channel_name, editing=item)
+
+    def _heartbeat_quiet(self, waiting: int) -> bool:
+        """Whether this heartbeat needs no look at the database (_heartbeat would answer
+        False without one): a participant's access was looked at lately, and bells come or
+        wait. Most heartbeats, without a hop to a database thread."""
+        now = time.monotonic()
+        return (
+            self.stamp is not None
+            and now - self.access_seen < settings.HB_ACCESS_RECHECK
+            and (waiting > 0 or now - self.last_bell < BELL_GRACE.total_seconds())
+        )
 
     @database_work
     def _heartbeat(self, waiting: int) -> bool:
