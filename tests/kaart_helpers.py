@@ -195,8 +195,10 @@ def region_of_page(page_html: str, element_id: str) -> str:
 
 
 def normalise(element) -> str:
-    """Whitespace-normalised, without the swap instruction (htmx drops it when it swaps)."""
-    return re.sub(r' hx-swap-oob="[^"]*"', "", " ".join(str(element).split()))
+    """Whitespace-normalised, without the swap instruction (htmx drops it when it swaps) and
+    the count of the sessie's changes a whole card says it shows (only a page that polls
+    reads it, from the whole card it was sent last: a push of one change leaves it out)."""
+    return re.sub(r' (hx-swap-oob|data-sessie)="[^"]*"', "", " ".join(str(element).split()))
 
 
 def fill_kaart(kaarten: Kaarten, size: int) -> dict[str, list[int]]:

@@ -35,9 +35,12 @@ CONTENT_REGIONS = [
 
 def canonical(html: str) -> str:
     """HTML with whitespace between tags removed and runs of whitespace as one space, and
-    without the push's data-prev and the swap instructions (htmx drops them when it swaps):
-    two renders of the same content compare equal."""
-    text = re.sub(r' (data-prev="\d+"|hx-swap-oob="[^"]*")', "", " ".join(html.split()))
+    without the push's data-prev, the whole card's count of its sessie's changes (for a page
+    that polls; a push of one change leaves it out) and the swap instructions (htmx drops them
+    when it swaps): two renders of the same content compare equal."""
+    text = re.sub(
+        r' (data-prev="\d+"|data-sessie="\d+"|hx-swap-oob="[^"]*")', "", " ".join(html.split())
+    )
     return re.sub(r">\s+<", "><", text)
 
 

@@ -50,6 +50,10 @@ class Sessie(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # How many changes of the sessie outside its kaarten' logs (step, state, timer, opgave,
+    # partijen, tafels, access) were rung (services.common.sessie_changed): a kaart page that
+    # polls without a socket sees by it that it missed one.
+    changes = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -3,18 +3,25 @@ an edit of an older version."""
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
+from sessions import broadcast
 from sessions.access import may_see
 from sessions.models import (
     Deelnemer,
+    Sessie,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -105,3 +112,21 @@ class StaleEdit(ValidationError):
         )
         self.current_version = current_version
         self.current = current or {}
+
+
+def sessie_changed(sessie_id: int, kind: str, data: Any = None) -> None:
+    """A change of the sessie outside its kaarten' logs (broadcast.sessie_changed), rung at
+    commit: counted first (Sessie.changes, which a kaart page that polls without a socket
+    compares), then rung to its sockets. `data` may be a function that reads it after the
+    commit (None from it: the sessie is gone, nobody to tell)."""
+
+    def ring() -> None:
+        try:
+            Sessie.objects.filter(pk=sessie_id).update(changes=F("changes") + 1)
+        except DatabaseError:
+            logger.warning("change of sessie %s not counted", sessie_id, exc_info=True)
+        said = data() if callable(data) else data or {}
+        if said is not None:
+            broadcast.sessie_changed(sessie_id=sessie_id, kind=kind, data=said)
+
+    transaction.on_commit(ring)

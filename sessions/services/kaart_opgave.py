@@ -7,7 +7,6 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from sessions import broadcast
 from sessions.kinds import Change
 from sessions.models import (
     OpgaveVersie,
@@ -15,7 +14,7 @@ from sessions.models import (
     Tafel,
 )
 from sessions.services.changes import NothingToUndo, _lock, _record, undoes
-from sessions.services.common import SYSTEM, Actor, _clean_text
+from sessions.services.common import SYSTEM, Actor, _clean_text, sessie_changed
 from sessions.services.opgaven import opgave_text_set, partij_add
 
 
@@ -46,11 +45,7 @@ def kaart_opgave_text_set(
             actor=actor,
         )
         sessie_id = tafel.sessie_id
-        transaction.on_commit(
-            lambda: broadcast.sessie_changed(
-                sessie_id=sessie_id, kind="opgave", data={"veld": veld}
-            )
-        )
+        sessie_changed(sessie_id, "opgave", {"veld": veld})
     return versie
 
 
@@ -70,9 +65,7 @@ def kaart_partij_add_missing(
         )
         _record(tafel=tafel, kind=Change.PARTIJ_ADDED, data={"id": partij.pk}, actor=actor)
         sessie_id = tafel.sessie_id
-        transaction.on_commit(
-            lambda: broadcast.sessie_changed(sessie_id=sessie_id, kind="partijen")
-        )
+        sessie_changed(sessie_id, "partijen")
     return partij
 
 
@@ -93,9 +86,7 @@ def _undo_opgave_text_set(tafel: Tafel, data: dict, actor: Actor) -> dict:
         author_deelnemer=actor.deelnemer,
     )
     sessie_id, veld = tafel.sessie_id, data["veld"]
-    transaction.on_commit(
-        lambda: broadcast.sessie_changed(sessie_id=sessie_id, kind="opgave", data={"veld": veld})
-    )
+    sessie_changed(sessie_id, "opgave", {"veld": veld})
     return {"veld": veld}
 
 
@@ -113,5 +104,5 @@ def _undo_partij_added(tafel: Tafel, data: dict, actor: Actor) -> dict:
         raise NothingToUndo(_("This partij is in use now; it cannot be undone."))
     partij.delete()
     sessie_id = tafel.sessie_id
-    transaction.on_commit(lambda: broadcast.sessie_changed(sessie_id=sessie_id, kind="partijen"))
+    sessie_changed(sessie_id, "partijen")
     return {}

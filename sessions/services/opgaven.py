@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sessions import broadcast
 from sessions.models import (
     Kernboodschap,
     Opgave,
@@ -16,7 +15,7 @@ from sessions.models import (
     Sessie,
     Team,
 )
-from sessions.services.common import SYSTEM, Actor, StaleEdit, _clean_text
+from sessions.services.common import SYSTEM, Actor, StaleEdit, _clean_text, sessie_changed
 
 
 def opgave_create(
@@ -159,9 +158,5 @@ def partij_update(
     )
     partij.save(update_fields=["name", "wereld", "status", "toelichting"])
     for sessie_id in partij.opgave.sessies.values_list("pk", flat=True):
-        transaction.on_commit(
-            lambda sessie_id=sessie_id: broadcast.sessie_changed(
-                sessie_id=sessie_id, kind="partijen"
-            )
-        )
+        sessie_changed(sessie_id, "partijen")
     return partij

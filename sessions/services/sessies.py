@@ -13,7 +13,6 @@ from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sessions import broadcast
 from sessions.models import (
     Bijdrage,
     Deelnemer,
@@ -25,7 +24,7 @@ from sessions.models import (
     new_join_token,
 )
 from sessions.services.bijdragen import bijdrage_add
-from sessions.services.common import SYSTEM, Actor, _clean_text
+from sessions.services.common import SYSTEM, Actor, _clean_text, sessie_changed
 from sessions.services.opgaven import partij_add
 from sessions.services.perspectieven import perspectieven_reveal
 from sessions.services.vervolgstappen import vervolgstap_add
@@ -60,9 +59,7 @@ def sessie_set_step(*, sessie: Sessie, stap: int) -> Sessie:
     sessie.timer_ends_at = None
     sessie.timer_remaining = None
     sessie.save(update_fields=["stap", "timer_ends_at", "timer_remaining"])
-    transaction.on_commit(
-        lambda: broadcast.sessie_changed(sessie_id=sessie.pk, kind="step", data={"stap": stap})
-    )
+    sessie_changed(sessie.pk, "step", {"stap": stap})
     return sessie
 
 
@@ -77,9 +74,7 @@ def sessie_revoke_link(*, sessie: Sessie) -> Sessie:
     """Revoke the join link: nobody joins by it, and who joined by it loses access."""
     sessie.join_revoked = True
     sessie.save(update_fields=["join_revoked"])
-    transaction.on_commit(
-        lambda: broadcast.sessie_changed(sessie_id=sessie.pk, kind="access_revoked")
-    )
+    sessie_changed(sessie.pk, "access_revoked")
     return sessie
 
 
@@ -92,9 +87,7 @@ def sessie_regenerate_link(
     sessie.join_expires_at = expires_at
     sessie.link_generation += 1
     sessie.save(update_fields=["join_token", "join_revoked", "join_expires_at", "link_generation"])
-    transaction.on_commit(
-        lambda: broadcast.sessie_changed(sessie_id=sessie.pk, kind="access_revoked")
-    )
+    sessie_changed(sessie.pk, "access_revoked")
     return sessie
 
 
@@ -194,11 +187,8 @@ def sessie_duplicate(*, sessie: Sessie, actor: Actor = SYSTEM) -> Sessie:
     return copy
 
 
-def _sessie_changed(sessie: Sessie, kind: str, data: dict | None = None) -> None:
-    sessie_id = sessie.pk
-    transaction.on_commit(
-        lambda: broadcast.sessie_changed(sessie_id=sessie_id, kind=kind, data=data)
-    )
+def _sessie_changed(sessie: Sessie, kind: str) -> None:
+    sessie_changed(sessie.pk, kind)
 
 
 def _state_changed(sessie: Sessie) -> None:
@@ -206,13 +196,11 @@ def _state_changed(sessie: Sessie) -> None:
     two facilitators change them at once), so that each socket knows whether its kaart is
     read-only now without asking (access.under), and is pushed its step region alone."""
     sessie_id = sessie.pk
-
-    def ring() -> None:
-        now = Sessie.objects.filter(pk=sessie_id).values("state", "locked").first()
-        if now is not None:
-            broadcast.sessie_changed(sessie_id=sessie_id, kind="state", data=now)
-
-    transaction.on_commit(ring)
+    sessie_changed(
+        sessie_id,
+        "state",
+        lambda: Sessie.objects.filter(pk=sessie_id).values("state", "locked").first(),
+    )
 
 
 def sessie_set_state(*, sessie: Sessie, state: str) -> Sessie:

@@ -76,7 +76,8 @@ def kaart_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def kaart_since(request: HttpRequest, pk: int) -> HttpResponse:
-    """Polling without websockets: nothing (204) while the kaart is at `seq`, else all of it."""
+    """Polling without websockets: nothing (204) while the kaart is at `seq` and its sessie
+    at `sessie` (Sessie.changes), else all of it."""
     tafel, allowed = _kaart_access(request, pk)
     if not allowed.can_view:
         return _no_kaart_access(request, tafel)
@@ -93,7 +94,10 @@ def kaart_since(request: HttpRequest, pk: int) -> HttpResponse:
             role=allowed.role,
         )
     latest = tafel.events.order_by("-seq").values_list("seq", flat=True).first() or 0
-    if seq == latest and not request.GET.get("full"):
+    # The page's number of the sessie's own changes (step, lock, timer, opgave: not in the
+    # kaart's log), from the whole card it has.
+    changes = request.GET.get("sessie", "")
+    if seq == latest and changes == str(tafel.sessie.changes) and not request.GET.get("full"):
         return HttpResponse(status=204)
     kaart = selectors.kaart_for(tafel.pk, allowed)
     return HttpResponse(fragments.render_full(kaart, allowed))

@@ -1016,7 +1016,16 @@
 
   function poll(full) {
     if (!httpMode) return;
-    var url = root.getAttribute("data-since-url") + "?seq=" + seq() + (full === true ? "&full=1" : "");
+    // A whole card says how many changes of the sessie it shows (step, lock, timer: they are
+    // not numbered with the kaart's); a push of one change does not, and then the next poll
+    // brings the whole card.
+    var el = document.getElementById("kaart-seq");
+    var sessie = (el && el.getAttribute("data-sessie")) || "";
+    var url =
+      root.getAttribute("data-since-url") +
+      "?seq=" + seq() +
+      "&sessie=" + encodeURIComponent(sessie) +
+      (full === true ? "&full=1" : "");
     htmx.ajax("GET", url, { source: root, swap: "none" }).then(
       function () {
         if (httpMode) setState("http");

@@ -316,7 +316,7 @@ def test_a_connection_that_went_dead_is_replaced_and_the_page_catches_up(
         proxy.down()
 
 
-def test_without_websockets_the_kaart_works_over_http(join_link, new_context):
+def test_without_websockets_the_kaart_works_over_http(join_link, new_context, django_sync):
     context_a, context_b = new_context(), new_context()
     context_a.add_init_script(BLOCK_WEBSOCKETS)
     page_a = join(context_a, join_link, "Anna de Vries", "Politie")
@@ -337,6 +337,24 @@ def test_without_websockets_the_kaart_works_over_http(join_link, new_context):
     expect(haal(page_a, "Gemeente", "Ondernemers die melden wat ze zien")).to_be_visible(
         timeout=POLL
     )
+
+    # The facilitator locks the sessie (in this process: its bell reaches no socket on the
+    # embedded default; the journey locks through the control room). That is no change of the
+    # kaart itself, yet the page that polls shows it read-only, and editable again after.
+    from sessions import services
+    from sessions.models import Sessie
+
+    read_only = page_a.get_by_text("The kaart is read-only for you at the moment.")
+    add_summary = partij_block(page_a, "Politie").locator("details.add > summary").first
+    with django_sync():
+        sessie = Sessie.objects.get(state="open")
+        services.sessie_set_locked(sessie=sessie, locked=True)
+    expect(read_only).to_be_visible(timeout=POLL)
+    expect(add_summary).to_be_hidden()
+    with django_sync():
+        services.sessie_set_locked(sessie=sessie, locked=False)
+    expect(read_only).to_be_hidden(timeout=POLL)
+    expect(add_summary).to_be_visible()
 
     expect(status(page_a)).to_have_attribute("data-state", "http")
     assert_same_document(page_a)

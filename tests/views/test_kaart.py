@@ -102,14 +102,55 @@ def test_http_actions_need_access_to_the_tafel(client, k):
     assert not Bijdrage.objects.exists()
 
 
+def _marks(html):
+    """What a page that polls sends: the numbers its whole card says it shows."""
+    seq = re.search(r'id="kaart-seq"[^>]*', html).group(0)
+    return {
+        "seq": re.search(r'data-seq="(\d+)"', seq).group(1),
+        "sessie": re.search(r'data-sessie="(\d+)"', seq).group(1),
+    }
+
+
 def test_polling_answers_nothing_until_the_kaart_changes(client, k):
     as_person(client, k, "anna")
     url = reverse("sessions:kaart_since", args=[k.tafel_a.pk])
-    assert client.get(url, {"seq": 0}).status_code == 204
+    page = client.get(reverse("sessions:kaart", args=[k.tafel_a.pk])).content.decode()
+    marks = _marks(page)
+    assert client.get(url, marks).status_code == 204
     services.bijdrage_add(tafel=k.tafel_a, partij=k.gemeente, soort="haal", tekst="Van Bram")
-    response = client.get(url, {"seq": 0})
+    response = client.get(url, marks)
     assert response.status_code == 200 and "Van Bram" in response.content.decode()
-    assert client.get(url, {"seq": 1}).status_code == 204
+    assert client.get(url, _marks(response.content.decode())).status_code == 204
+
+
+@pytest.mark.parametrize("change", ["lock", "step", "timer"])
+def test_polling_sees_a_change_of_the_sessie_that_leaves_the_kaart_as_it_was(
+    client, k, change, django_capture_on_commit_callbacks
+):
+    """A lock, a step change or the timer is not numbered with the kaart's changes: a page
+    that polls without a socket gets the whole card once, showing it, then nothing again."""
+    as_person(client, k, "anna")
+    url = reverse("sessions:kaart_since", args=[k.tafel_a.pk])
+    page = client.get(reverse("sessions:kaart", args=[k.tafel_a.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    marks = _marks(page.content.decode())
+    with django_capture_on_commit_callbacks(execute=True):
+        if change == "lock":
+            services.sessie_set_locked(sessie=k.sessie, locked=True)
+        elif change == "step":
+            services.sessie_set_step(sessie=k.sessie, stap=2)
+        else:
+            services.timer_start(sessie=k.sessie)
+    response = client.get(url, marks, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    card = response.content.decode()
+    shown = {
+        "lock": "The kaart is read-only for you at the moment.",
+        "step": 'data-stap="2"',
+        "timer": 'data-running="1"',
+    }[change]
+    assert shown in card and shown not in page.content.decode()
+    assert _marks(card)["seq"] == marks["seq"]  # the kaart itself did not change
+    assert client.get(url, _marks(card)).status_code == 204
 
 
 def test_a_page_about_to_print_gets_the_pictures_as_they_are_and_as_it_may_see_them(client, k):
