@@ -105,6 +105,8 @@ class KaartConsumer(CountedConsumer):
         # rendered (the database was away): the next heartbeat brings the whole card (it is
         # not in the kaart's log of changes).
         self.sessie_owed = False
+        # This socket's person as a change's `by` names them, for the access it was read with.
+        self.me: tuple[access.Access, str] | None = None
         await self.accept()
         allowed, sessie_id = await self._authorise()
         if not allowed.can_view:
@@ -643,8 +645,11 @@ class KaartConsumer(CountedConsumer):
         return services.Actor(user=self._user(), deelnemer=allowed.deelnemer)
 
     def _me(self) -> str:
-        """This socket's person as services.Actor.key names them."""
-        return self._actor(self.access).key
+        """This socket's person as services.Actor.key names them (read once per access: on
+        every push)."""
+        if self.me is None or self.me[0] is not self.access:
+            self.me = (self.access, self._actor(self.access).key)
+        return self.me[1]
 
     def _user(self):
         user = self.scope.get("user")
