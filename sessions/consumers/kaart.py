@@ -336,7 +336,7 @@ class KaartConsumer(CountedConsumer):
             await self.send(text_data=fragments.render_error(message))
 
     async def send_full(self) -> None:
-        frames, seq, allowed = await self._render(None)
+        frames, seq, allowed = await self._render_card()
         if not allowed:
             await self.close(code=CLOSE_NO_ACCESS)
             return
@@ -607,13 +607,28 @@ class KaartConsumer(CountedConsumer):
                 return
             await self.send(text_data=html)
             return
-        frames, seq, allowed = await self._render(regions)
-        if not allowed:
-            await self.close(code=CLOSE_NO_ACCESS)
+        if regions is not None:
+            # A partij of the opgave added or changed: its regions of this kaart, rendered
+            # once per tafel and audience in this process for the access the socket knows
+            # (as a change of the kaart's own is), not the kaart loaded for every socket.
+            try:
+                pieces = await pushcache.cache.values(
+                    regions,
+                    key_of=lambda region: (
+                        self.tafel_id,
+                        event.get("ring"),
+                        region,
+                        self._audience(region),
+                    ),
+                    render=self._render_regions,
+                )
+            except DatabaseError:
+                self.sessie_owed = True
+                return
+            await self.send_frames(fragments.frames(p for region in pieces for p in region))
             return
-        if regions is None:
-            self.last_seq = max(self.last_seq, seq)
-        await self.send_frames(frames)
+        # A change of who may see what (tafels, access): the whole card, access looked at afresh.
+        await self.send_full()
 
     @database_work
     def _render_alone(self, regions: list[str]) -> dict[str, str]:
@@ -624,20 +639,23 @@ class KaartConsumer(CountedConsumer):
             }
 
     @database_work
-    def _render(self, regions) -> tuple[list[str], int, bool]:
-        """These regions (None: the whole card) as frames, with access looked at afresh."""
+    def _render_regions(self, regions: list[str]) -> dict[str, list[str]]:
+        """These regions of the kaart as the socket's access sees it, each in pieces."""
+        with translation.override(self.language):
+            kaart = selectors.kaart_for(self.tafel_id, self.access)
+            return fragments.render_pieces(kaart, self.access, regions)
+
+    @database_work
+    def _render_card(self) -> tuple[list[str], int, bool]:
+        """The whole card as frames, with access looked at afresh."""
         with translation.override(self.language):
             tafel, allowed = self._access_now()
             self._know(tafel, allowed)
             if not allowed.can_view:
                 return [], 0, False
             kaart = selectors.kaart_for(tafel.pk, allowed)
-            if regions is None:
-                self.private = fragments.seen_alone(kaart, allowed)
-                return fragments.full_card_frames(kaart, allowed), kaart.seq, True
-            pieces = fragments.render_pieces(kaart, allowed, regions)
-            frames = fragments.frames(p for region in regions for p in pieces[region])
-            return frames, kaart.seq, True
+            self.private = fragments.seen_alone(kaart, allowed)
+            return fragments.full_card_frames(kaart, allowed), kaart.seq, True
 
     # Access -------------------------------------------------------------------------------
 

@@ -254,6 +254,46 @@ async def test_an_opgave_text_reaches_every_tafel_of_the_sessie_as_that_text_alo
         await socket.close()
 
 
+async def test_a_partij_noted_missing_reaches_the_other_tafels_rendered_once_per_audience(
+    monkeypatch,
+):
+    """A partij noted missing at one tafel is the opgave's: every other kaart of the sessie is
+    pushed the regions that show partijen, equal to each viewer's fresh page, and they are
+    rendered once per tafel and audience (two tabs of one person share a render), not for
+    every socket."""
+    from sessions import selectors
+
+    k = await sync_to_async(make_kaarten)()
+    await sync_to_async(seed)(k)
+    loaded = []
+    kaart_for = selectors.kaart_for
+
+    def counted(tafel_id, *args, **kwargs):
+        loaded.append(tafel_id)
+        return kaart_for(tafel_id, *args, **kwargs)
+
+    viewers = [("dirk", "tab 1"), ("dirk", "tab 2"), ("facilitator", "")]
+    sockets = []
+    for name, _tab in viewers:
+        socket = Socket(k.tafel_b.pk, k.people[name])
+        await socket.open()
+        await socket.drain()
+        sockets.append((name, socket))
+    monkeypatch.setattr(selectors, "kaart_for", counted)
+    await sync_to_async(services.kaart_partij_add_missing)(
+        tafel=k.tafel_a, name="Brandweer", toelichting="Kent de risico's van de panden"
+    )
+    pushed = [await socket.receive_until("Brandweer") for _name, socket in sockets]
+    assert loaded == [k.tafel_b.pk] * 2  # a participant, the facilitator: two audiences
+    for (name, _socket), push in zip(sockets, pushed, strict=True):
+        page = await sync_to_async(kaart_page)(k, name, tafel=k.tafel_b)
+        assert "kaart-partijen" in regions(push), name
+        for region_id, region in regions(push).items():
+            assert region == region_of_page(page, region_id), (name, region_id)
+    for _name, socket in sockets:
+        await socket.close()
+
+
 # What kaart.js sets from the step region when the step changes (followStep): the page's own
 # business, not the server's.
 STEP_CLASSES = {"is-current", "is-condensed", "item-menu"}
