@@ -585,32 +585,14 @@ class KaartConsumer(CountedConsumer):
         if event.get("kind") == "state" and state is not None:
             # What this person's page shows: every change is still authorised afresh.
             self.access = access.under(self.access, state=state[0], locked=state[1])
-        if fragments.without_kaart(regions):
-            # A step change, the timer, one text of the opgave: that region alone, once per tafel
-            # and audience in this process, for the access the socket knows. It shows no item
-            # of the kaart, and every change of access comes with a bell of its own (or is found
-            # by the stamp at the next change or heartbeat): a sessie of 200 sockets asks the
-            # database 200 times less.
-            try:
-                html = await pushcache.cache.html(
-                    regions,
-                    key_of=lambda region: (
-                        self.tafel_id,
-                        event.get("ring"),
-                        region,
-                        self._audience(region),
-                    ),
-                    render=self._render_alone,
-                )
-            except DatabaseError:
-                self.sessie_owed = True
-                return
-            await self.send(text_data=html)
-            return
         if regions is not None:
-            # A partij of the opgave added or changed: its regions of this kaart, rendered
-            # once per tafel and audience in this process for the access the socket knows
-            # (as a change of the kaart's own is), not the kaart loaded for every socket.
+            # That region alone (a step change, the timer, one text of the opgave: from its own
+            # rows) or these regions of the kaart (a partij of the opgave added or changed),
+            # once per tafel and audience in this process, for the access the socket knows,
+            # as a change of the kaart's own is: every change of access comes with a bell of
+            # its own (or is found by the stamp at the next change or heartbeat), and a sessie
+            # of 200 sockets asks the database 200 times less.
+            alone = fragments.without_kaart(regions)
             try:
                 pieces = await pushcache.cache.values(
                     regions,
@@ -620,7 +602,7 @@ class KaartConsumer(CountedConsumer):
                         region,
                         self._audience(region),
                     ),
-                    render=self._render_regions,
+                    render=self._render_alone if alone else self._render_regions,
                 )
             except DatabaseError:
                 self.sessie_owed = True
@@ -631,10 +613,11 @@ class KaartConsumer(CountedConsumer):
         await self.send_full()
 
     @database_work
-    def _render_alone(self, regions: list[str]) -> dict[str, str]:
+    def _render_alone(self, regions: list[str]) -> dict[str, list[str]]:
+        """These regions from their own rows, not the kaart's (fragments.render_alone)."""
         with translation.override(self.language):
             return {
-                region: fragments.render_alone(self.tafel_id, self.access, region)
+                region: [fragments.render_alone(self.tafel_id, self.access, region)]
                 for region in regions
             }
 
