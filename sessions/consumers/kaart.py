@@ -579,8 +579,8 @@ class KaartConsumer(CountedConsumer):
 
     async def sessie_changed(self, event: dict[str, Any]) -> None:
         regions = fragments.regions_for_sessie_change(event.get("kind", ""), event.get("data"))
-        if regions == []:
-            return
+        if regions == [] or (event.get("data") or {}).get("tafel") == self.tafel_id:
+            return  # nothing on this kaart, or made at this tafel: its own change brings it
         state = fragments.sessie_state(event.get("data"))
         if event.get("kind") == "state" and state is not None:
             # What this person's page shows: every change is still authorised afresh.

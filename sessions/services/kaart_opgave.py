@@ -44,8 +44,7 @@ def kaart_opgave_text_set(
             },
             actor=actor,
         )
-        sessie_id = tafel.sessie_id
-        sessie_changed(sessie_id, "opgave", {"veld": veld})
+        sessie_changed(tafel.sessie_id, "opgave", {"veld": veld, "tafel": tafel.pk})
     return versie
 
 
@@ -64,8 +63,7 @@ def kaart_partij_add_missing(
             ),
         )
         _record(tafel=tafel, kind=Change.PARTIJ_ADDED, data={"id": partij.pk}, actor=actor)
-        sessie_id = tafel.sessie_id
-        sessie_changed(sessie_id, "partijen")
+        sessie_changed(tafel.sessie_id, "partijen", {"tafel": tafel.pk})
     return partij
 
 
@@ -85,8 +83,8 @@ def _undo_opgave_text_set(tafel: Tafel, data: dict, actor: Actor) -> dict:
         author_user=actor.user,
         author_deelnemer=actor.deelnemer,
     )
-    sessie_id, veld = tafel.sessie_id, data["veld"]
-    sessie_changed(sessie_id, "opgave", {"veld": veld})
+    veld = data["veld"]
+    sessie_changed(tafel.sessie_id, "opgave", {"veld": veld, "tafel": tafel.pk})
     return {"veld": veld}
 
 
@@ -103,6 +101,5 @@ def _undo_partij_added(tafel: Tafel, data: dict, actor: Actor) -> dict:
     ):
         raise NothingToUndo(_("This partij is in use now; it cannot be undone."))
     partij.delete()
-    sessie_id = tafel.sessie_id
-    sessie_changed(sessie_id, "partijen")
+    sessie_changed(tafel.sessie_id, "partijen", {"tafel": tafel.pk})
     return {}

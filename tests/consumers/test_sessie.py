@@ -234,9 +234,9 @@ async def test_a_timer_change_pushes_the_step_region_alone_as_each_page_shows_it
 async def test_an_opgave_text_reaches_every_tafel_of_the_sessie_as_that_text_alone():
     """The opgave is the sessie's: a text changed at one tafel is pushed to every other as that
     text alone, rendered once per tafel and audience (not the whole kaart per socket), equal to
-    each viewer's fresh page."""
+    each viewer's fresh page; at its own tafel once, as the change of that kaart."""
     k = await sync_to_async(make_kaarten)()
-    viewers = {"dirk": k.tafel_b, "facilitator": k.tafel_b}
+    viewers = {"dirk": k.tafel_b, "facilitator": k.tafel_b, "anna": k.tafel_a}
     sockets = {}
     for name, tafel in viewers.items():
         sockets[name] = Socket(tafel.pk, k.people[name])
@@ -247,10 +247,14 @@ async def test_an_opgave_text_reaches_every_tafel_of_the_sessie_as_that_text_alo
     )
     for name, socket in sockets.items():
         pushed = await socket.receive_until("Samen veilig ondernemen")
-        assert set(regions(pushed)) == {"opgave-ambitie"}, name
+        if viewers[name] == k.tafel_a:  # the change of this kaart, numbered and announced
+            assert set(regions(pushed)) == {"opgave-ambitie", "kaart-seq", "kaart-live"}, name
+        else:
+            assert set(regions(pushed)) == {"opgave-ambitie"}, name
         page = await sync_to_async(kaart_page)(k, name, tafel=viewers[name])
         assert regions(pushed)["opgave-ambitie"] == region_of_page(page, "opgave-ambitie"), name
-    for socket in sockets.values():
+    for name, socket in sockets.items():
+        assert not any("Samen veilig ondernemen" in m for m in await socket.drain()), name
         await socket.close()
 
 
