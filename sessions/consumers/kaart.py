@@ -230,32 +230,35 @@ class KaartConsumer(CountedConsumer):
             return
         await database_work(services.presence_touch)(channel_name=self.channel_name, editing=item)
 
+    def _access_due(self) -> bool:
+        """Whether a heartbeat looks at the access again: always for an account's, for a
+        participant's when it was last looked at HB_ACCESS_RECHECK ago (every change of their
+        access rings a bell of its own; this catches one that was lost)."""
+        since = time.monotonic() - self.access_seen
+        return self.stamp is None or since >= settings.HB_ACCESS_RECHECK
+
+    def _bells_coming(self, waiting: int) -> bool:
+        """Whether this socket takes bells (one came within BELL_GRACE) or has them waiting in
+        its channel's queue: then it is only behind, as under load, not deaf."""
+        return waiting > 0 or time.monotonic() - self.last_bell < BELL_GRACE.total_seconds()
+
     def _heartbeat_quiet(self, waiting: int) -> bool:
         """Whether this heartbeat needs no look at the database (_heartbeat would answer
-        False without one): a participant's access was looked at lately, and bells come or
-        wait. Most heartbeats, without a hop to a database thread."""
-        now = time.monotonic()
-        return (
-            self.stamp is not None
-            and now - self.access_seen < settings.HB_ACCESS_RECHECK
-            and (waiting > 0 or now - self.last_bell < BELL_GRACE.total_seconds())
-        )
+        False without one): most heartbeats, without a hop to a database thread."""
+        return not self._access_due() and self._bells_coming(waiting)
 
     @database_work
     def _heartbeat(self, waiting: int) -> bool:
         """Whether the whole card is due: access changed (the card shows it, or the socket
-        closes; a participant's is looked at when it was last looked at HB_ACCESS_RECHECK ago:
-        every change of their access rings a bell of its own, this catches one that was lost),
-        or the log holds a change this socket was not sent that is older than BELL_GRACE while
-        no bell came for as long and none waits for it
-        (`waiting`: in its channel's queue): its bell was lost. A socket that takes bells, or
-        has them waiting, is only behind, as under load; the whole card would lengthen its
-        queue, and the next bell shows a gap if one was lost."""
-        if self.stamp is None or time.monotonic() - self.access_seen >= settings.HB_ACCESS_RECHECK:
+        closes), or the log holds a change this socket was not sent that is older than
+        BELL_GRACE while no bell came for as long and none waits for it: its bell was lost. A
+        socket whose bells come is only behind; the whole card would lengthen its queue, and
+        the next bell shows a gap if one was lost."""
+        if self._access_due():
             _tafel, allowed = self._access_kept()
             if allowed != self.access:
                 return True
-        if waiting or time.monotonic() - self.last_bell < BELL_GRACE.total_seconds():
+        if self._bells_coming(waiting):
             return False
         return KaartEvent.objects.filter(
             tafel_id=self.tafel_id,
