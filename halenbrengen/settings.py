@@ -112,6 +112,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "max_size": int(os.environ.get("DATABASE_POOL_MAX", "10")),
             "timeout": 10,
         }
+    # Two test runs side by side on one server (.ci/run) need a test database each.
+    if os.environ.get("DATABASE_TEST_NAME"):
+        DATABASES["default"]["TEST"] = {"NAME": os.environ["DATABASE_TEST_NAME"]}
 else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
     # Every transaction takes the write lock when it begins: two that each read and then
