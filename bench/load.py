@@ -334,6 +334,8 @@ class Edit:
 @dataclass
 class Stats:
     latencies: list[float] = field(default_factory=list)
+    # (when the edit was sent, its latency) for each delivery, for --timeline.
+    sent_latencies: list[tuple[float, float]] = field(default_factory=list)
     acks: list[float] = field(default_factory=list)
     edits: int = 0
     expected: int = 0
@@ -471,6 +473,7 @@ class Client:
                 edit.expected.discard(self.idx)
                 latency = now - edit.sent
                 stats.latencies.append(latency)
+                stats.sent_latencies.append((edit.sent, latency))
                 if latency > LOST_AFTER:
                     stats.late += 1
                 if not edit.expected:
@@ -879,6 +882,24 @@ def ms(value: float) -> str:
     return "nan" if value != value else f"{value * 1000:.1f}"
 
 
+def print_timeline(name: str, stats: Stats, window: float) -> None:
+    """The deliveries' p50 and p99 per `window` seconds of the run, by when the edit was sent:
+    whether a tail is spread over the run (queueing) or comes in bursts (pauses)."""
+    if not stats.sent_latencies:
+        return
+    first = min(sent for sent, _latency in stats.sent_latencies)
+    windows: dict[int, list[float]] = {}
+    for sent, latency in stats.sent_latencies:
+        windows.setdefault(int((sent - first) // window), []).append(latency)
+    for index in sorted(windows):
+        latencies = windows[index]
+        print(
+            f"{name} timeline: t={index * window:.0f}s deliveries={len(latencies)} "
+            f"p50_ms={ms(percentile(latencies, 0.5))} p99_ms={ms(percentile(latencies, 0.99))}",
+            flush=True,
+        )
+
+
 def bytes_per_push(stats: Stats) -> float:
     """What a client receives per edit of another, on average: every byte received while
     editing (pushes, acks, pongs, presence) over the deliveries of others' edits."""
@@ -973,6 +994,13 @@ def main() -> None:
     )
     parser.add_argument("--keep-logs", action="store_true", help="keep the daphne logs")
     parser.add_argument(
+        "--timeline",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="also print the app's p50 and p99 per this many seconds of the run",
+    )
+    parser.add_argument(
         "--tracemalloc",
         metavar="DIR",
         help="with --churn: trace the first server's allocations and print what grew after "
@@ -1023,6 +1051,8 @@ def main() -> None:
             )
             problems = servers.log_problems()
             print(describe("app", app_stats, app_usage, args.duration), flush=True)
+            if args.timeline:
+                print_timeline("app", app_stats, args.timeline)
             if step_change is not None:
                 step_change.report(app_stats)
             print(
