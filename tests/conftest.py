@@ -1,7 +1,20 @@
 import pytest
+from django.db import connections
 
 from sessions.models import Membership
 from tests import factories
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test databases, with psycopg's pools closed before they are dropped:
+    PostgreSQL does not drop a database that connections still use (the pool keeps those of
+    the threads that served the websockets)."""
+    yield
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if hasattr(connection, "close_pool"):
+                connection.close_pool()
 
 
 @pytest.fixture
