@@ -7,14 +7,21 @@ from tests import factories
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """pytest-django's test databases, with psycopg's pools closed before they are dropped:
-    PostgreSQL does not drop a database that connections still use (the pool keeps those of
-    the threads that served the websockets)."""
+    """pytest-django's test databases, with every other connection to them ended before they
+    are dropped: PostgreSQL does not drop a database that connections still use (psycopg's
+    pool keeps those of the threads that served the websockets and async tests)."""
     yield
     with django_db_blocker.unblock():
         for connection in connections.all():
-            if hasattr(connection, "close_pool"):
-                connection.close_pool()
+            if connection.vendor != "postgresql":
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            connection.close()
+            connection.close_pool()
 
 
 @pytest.fixture
