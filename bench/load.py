@@ -333,9 +333,8 @@ class Edit:
 
 @dataclass
 class Stats:
-    latencies: list[float] = field(default_factory=list)
-    # (when the edit was sent, its latency) for each delivery, for --timeline.
-    sent_latencies: list[tuple[float, float]] = field(default_factory=list)
+    # (when the edit was sent, its latency) for each delivery of an edit to another client.
+    deliveries: list[tuple[float, float]] = field(default_factory=list)
     acks: list[float] = field(default_factory=list)
     edits: int = 0
     expected: int = 0
@@ -367,6 +366,10 @@ class Stats:
             else:
                 setattr(self, name, getattr(self, name) + value)
         self.samples = self.samples[:10]
+
+    @property
+    def latencies(self) -> list[float]:
+        return [latency for _sent, latency in self.deliveries]
 
     @property
     def errors(self) -> int:
@@ -472,8 +475,7 @@ class Client:
             if self.idx in edit.expected and marker in text:
                 edit.expected.discard(self.idx)
                 latency = now - edit.sent
-                stats.latencies.append(latency)
-                stats.sent_latencies.append((edit.sent, latency))
+                stats.deliveries.append((edit.sent, latency))
                 if latency > LOST_AFTER:
                     stats.late += 1
                 if not edit.expected:
@@ -885,11 +887,11 @@ def ms(value: float) -> str:
 def print_timeline(name: str, stats: Stats, window: float) -> None:
     """The deliveries' p50 and p99 per `window` seconds of the run, by when the edit was sent:
     whether a tail is spread over the run (queueing) or comes in bursts (pauses)."""
-    if not stats.sent_latencies:
+    if not stats.deliveries:
         return
-    first = min(sent for sent, _latency in stats.sent_latencies)
+    first = min(sent for sent, _latency in stats.deliveries)
     windows: dict[int, list[float]] = {}
-    for sent, latency in stats.sent_latencies:
+    for sent, latency in stats.deliveries:
         windows.setdefault(int((sent - first) // window), []).append(latency)
     for index in sorted(windows):
         latencies = windows[index]
@@ -903,7 +905,7 @@ def print_timeline(name: str, stats: Stats, window: float) -> None:
 def bytes_per_push(stats: Stats) -> float:
     """What a client receives per edit of another, on average: every byte received while
     editing (pushes, acks, pongs, presence) over the deliveries of others' edits."""
-    return stats.bytes / len(stats.latencies) if stats.latencies else float("nan")
+    return stats.bytes / len(stats.deliveries) if stats.deliveries else float("nan")
 
 
 def cpu_per_edit(stats: Stats) -> float:
@@ -919,7 +921,7 @@ def describe(name: str, stats: Stats, usage: dict, duration: float) -> str:
         else ""
     )
     return (
-        f"{name}: edits={stats.edits} deliveries={len(stats.latencies)}/{stats.expected} "
+        f"{name}: edits={stats.edits} deliveries={len(stats.deliveries)}/{stats.expected} "
         f"p50_ms={ms(percentile(stats.latencies, 0.5))} "
         f"p90_ms={ms(percentile(stats.latencies, 0.9))} "
         f"p99_ms={ms(percentile(stats.latencies, 0.99))} "
