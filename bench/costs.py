@@ -323,8 +323,63 @@ def card(sizes: list[int]) -> None:
             )
 
 
+def room(tafels: int = 10) -> None:
+    """One draw of a control room (SessieConsumer): every tafel of a sessie of `tafels` tafels
+    x 5 partijen with 12 bijdragen each changed in the window, as a facilitator sees it; the
+    steps of the draw one by one."""
+    setup_django()
+    from django.contrib.auth import get_user_model
+    from django.utils import translation
+
+    from sessions import access, consumers, selectors, services
+    from sessions.models import Membership, Sessie, Team
+
+    team, _ = Team.objects.get_or_create(name="Bench costs")
+    user, _ = get_user_model().objects.get_or_create(username="bench-room")
+    Membership.objects.get_or_create(team=team, user=user, defaults={"role": "facilitator"})
+    opgave = services.opgave_create(team=team, title=f"Room {time.time()}")
+    partijen = [services.partij_add(opgave=opgave, name=f"Partij {i}") for i in range(5)]
+    sessie = services.sessie_create(
+        opgave=opgave, title="Room", state=Sessie.State.OPEN, tafels=tafels
+    )
+    ids = []
+    for tafel in sessie.tafels.filter(plenair=False):
+        ids.append(tafel.pk)
+        for i in range(12 * 5):
+            services.bijdrage_add(
+                tafel=tafel,
+                partij=partijen[i % 5],
+                soort="haal" if i % 2 else "breng",
+                tekst=f"Bijdrage {i}: ondernemers en handhaving samen aan tafel",
+            )
+    consumer = consumers.SessieConsumer()
+    consumer.scope = {"user": user, "session": None, "cookies": {}, "headers": []}
+    consumer.sessie_id, consumer.plenair, consumer.language = sessie.pk, False, "nl"
+    allowed = access.team_access(access.sessie_role(user, sessie.pk))
+    render_tafels = consumers.SessieConsumer.__dict__["_render_tafels"].func
+
+    def timed(label, func, html=False):
+        cpus = []
+        for _ in range(REPEAT):
+            c = time.process_time()
+            result = func()
+            cpus.append(time.process_time() - c)
+        size = f"  html {len(result) / 1000:6.1f} kB" if html else ""
+        print(f"  {label:<34} cpu {statistics.median(cpus) * 1000:6.2f} ms{size}", flush=True)
+
+    print(f"control room draw, {len(ids)} tafels due (facilitator):", flush=True)
+    with translation.override("nl"):
+        timed("access looked up", lambda: access.sessie_role(user, sessie.pk))
+        timed(
+            "lines (render_tafels)", lambda: render_tafels(consumer, ids, allowed)["tafels"], True
+        )
+        timed("  of which their rows", lambda: selectors.tafel_overviews(sessie.pk, allowed, ids))
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--card":
         card([int(n) for n in sys.argv[2].split(",")])
+    elif len(sys.argv) == 2 and sys.argv[1] == "--room":
+        room()
     else:
         main()

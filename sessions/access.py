@@ -58,11 +58,12 @@ def _authenticated(user: Any) -> bool:
 
 
 def team_role(user: Any, opgave: Opgave) -> str:
-    """The user's role in the opgave's team: 'facilitator', 'coordinator' or ''."""
+    """The user's role in the opgave's team: 'facilitator', 'coordinator' or '' (also for an
+    account switched off since it logged in: an open socket asks this again)."""
     if not _authenticated(user):
         return ""
     role = (
-        Membership.objects.filter(team_id=opgave.team_id, user=user)
+        Membership.objects.filter(team_id=opgave.team_id, user=user, user__is_active=True)
         .values_list("role", flat=True)
         .first()
     )
@@ -77,12 +78,34 @@ def opgaven_for(user: Any) -> QuerySet[Opgave]:
 
 
 def opgave_access(user: Any, opgave: Opgave) -> Access:
-    role = team_role(user, opgave)
+    return team_access(team_role(user, opgave))
+
+
+def team_access(role: str) -> Access:
+    """What a team member with this role may do with the team's opgaven ('' for none)."""
     if role == Membership.Role.FACILITATOR:
         return Access(can_view=True, can_edit=True, can_manage=True, role=role)
     if role == Membership.Role.COORDINATOR:
         return Access(can_view=True, role=role)
     return NO_ACCESS
+
+
+def sessie_role(user: Any, sessie_id: int) -> str | None:
+    """The account's role in the team of the sessie's opgave now ('' for none; None when the
+    sessie is gone), read in one plain query: a control room asks this before each time it
+    draws its tafels' lines. An account deactivated since it connected has no role."""
+    if not _authenticated(user):
+        return ""
+    sessie, opgave = Sessie._meta.db_table, Opgave._meta.db_table
+    membership, users = Membership._meta.db_table, user._meta.db_table
+    found = sql.row(
+        f"SELECT m.role FROM {sessie} s JOIN {opgave} o ON o.id = s.opgave_id"
+        f" LEFT JOIN {membership} m ON m.team_id = o.team_id AND m.user_id = %s"
+        f" AND EXISTS (SELECT 1 FROM {users} u WHERE u.id = m.user_id AND u.is_active)"
+        f" WHERE s.id = %s",
+        [user.pk, sessie_id],
+    )
+    return None if found is None else found[0] or ""
 
 
 def sessie_access(user: Any, session: Any, sessie: Sessie) -> Access:

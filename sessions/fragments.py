@@ -494,9 +494,9 @@ def render_room(sessie: Sessie, allowed: Access, *, join_url: str, csrf_token: s
     return "".join(render_to_string(f"sessions/sessie.html#{part}", context) for part in parts)
 
 
-def render_tafel_overviews(sessie: Sessie, allowed: Access, tafel_ids: list[int]) -> str:
+def render_tafel_overviews(sessie_id: int, allowed: Access, tafel_ids: list[int]) -> str:
     """These tafels' lines in the control room (none for a tafel not there for this viewer)."""
-    _tafels, overviews = tafel_overviews(sessie, allowed, tafel_ids)
+    overviews = tafel_overviews(sessie_id, allowed, tafel_ids)
     shown = [overviews[pk] for pk in tafel_ids if pk in overviews]
     return render_to_string("sessions/includes/tafel_overviews.html", {"overviews": shown})
 

@@ -381,15 +381,13 @@ class TafelOverview:
         return self.last_change is not None and timezone.now() - self.last_change < RECENT
 
 
-def tafel_overviews(sessie: Sessie, access: Access, tafel_ids: list[int] | None = None):
-    """A compact, live summary per tafel for the facilitators' screens (constant queries, each
-    count its own subquery: one join of every list would multiply their rows)."""
-    tafels = sessie.tafels.filter(plenair=False)
-    if tafel_ids is not None:
-        tafels = tafels.filter(pk__in=tafel_ids)
-    tafels = list(tafels)
-    counts = _counts([t.pk for t in tafels])
-    ids = [t.pk for t in tafels]
+def tafel_overviews(sessie_id: int, access: Access, tafel_ids: list[int]) -> dict:
+    """A compact, live summary of each of these tafels of the sessie for the facilitators'
+    screens, by tafel (none for a tafel that is not the sessie's, or is its plenary one);
+    constant queries, each count its own subquery: one join of every list would multiply
+    their rows."""
+    counts = _counts(sessie_id, tafel_ids)
+    ids = list(counts)
     present: dict[int, list[str]] = {pk: [] for pk in ids}
     latest: dict[int, list[Latest]] = {pk: [] for pk in ids}
     if ids:
@@ -413,28 +411,28 @@ def tafel_overviews(sessie: Sessie, access: Access, tafel_ids: list[int] | None 
         ):
             latest[tafel_id].append(Latest(soort, partij_name, tekst))
     result = {}
-    for tafel in tafels:
-        halen, brengen, koppelingen, vervolgstappen, last_change = counts[tafel.pk]
-        result[tafel.pk] = TafelOverview(
-            tafel_id=tafel.pk,
+    for pk, (halen, brengen, koppelingen, vervolgstappen, last_change) in counts.items():
+        result[pk] = TafelOverview(
+            tafel_id=pk,
             halen=halen,
             brengen=brengen,
             koppelingen=koppelingen,
             vervolgstappen=vervolgstappen,
-            present=present[tafel.pk],
+            present=present[pk],
             last_change=last_change,
-            latest=latest[tafel.pk],
+            latest=latest[pk],
         )
-    return tafels, result
+    return result
 
 
 LATEST = 3  # bijdragen per tafel in its overview
 
 
-def _counts(tafel_ids: list[int]) -> dict[int, tuple]:
-    """Per tafel: its halen, brengen, koppelingen and vervolgstappen counted, and the time of
-    its last change; one written-out query, each count its own subquery (one join of every
-    list would multiply their rows; through the ORM the building cost ten times the query)."""
+def _counts(sessie_id: int, tafel_ids: list[int]) -> dict[int, tuple]:
+    """Per tafel of these that sits in the sessie (not its plenary one): its halen, brengen,
+    koppelingen and vervolgstappen counted, and the time of its last change; one written-out
+    query, each count its own subquery (one join of every list would multiply their rows;
+    through the ORM the building cost ten times the query)."""
     if not tafel_ids:
         return {}
     bijdragen, events = Bijdrage._meta.db_table, KaartEvent._meta.db_table
@@ -448,8 +446,9 @@ def _counts(tafel_ids: list[int]) -> dict[int, tuple]:
         f" (SELECT count(*) FROM {stappen} v WHERE v.tafel_id = t.id),"
         f" (SELECT e.created_at FROM {events} e WHERE e.tafel_id = t.id"
         f" ORDER BY e.seq DESC LIMIT 1)"
-        f" FROM {Tafel._meta.db_table} t WHERE t.id IN ({marks})",
-        [Bijdrage.Soort.HAAL, Bijdrage.Soort.BRENG, *tafel_ids],
+        f" FROM {Tafel._meta.db_table} t WHERE t.id IN ({marks})"
+        f" AND t.sessie_id = %s AND NOT t.plenair",
+        [Bijdrage.Soort.HAAL, Bijdrage.Soort.BRENG, *tafel_ids, sessie_id],
     )
     field = KaartEvent._meta.get_field("created_at")
     converters = connection.ops.get_db_converters(field.get_col(KaartEvent._meta.db_table))
@@ -487,7 +486,8 @@ def werkgroepen(sessie: Sessie) -> list[Tafel]:
 
 def sessie_room(sessie: Sessie, access: Access) -> dict:
     """Everything the sessie's control room shows."""
-    tafels, overviews = tafel_overviews(sessie, access)
+    tafels = list(sessie.tafels.filter(plenair=False))
+    overviews = tafel_overviews(sessie.pk, access, [tafel.pk for tafel in tafels])
     deelnemers = list(
         sessie.deelnemers.filter(revoked=False).select_related("partij").order_by("name")
     )

@@ -55,6 +55,23 @@ def test_facilitator_manages_coordinator_only_reads(facilitator, coordinator, ou
     assert access.opgave_access(None, opgave) == access.NO_ACCESS
 
 
+def test_an_account_switched_off_while_logged_in_loses_its_access(facilitator, sessie):
+    """An open socket keeps the account it connected with: its access is asked again, and
+    ends when the account is switched off (as a page's request would no longer be logged in)."""
+    assert access.sessie_role(facilitator, sessie.pk) == "facilitator"
+    facilitator.is_active = False
+    facilitator.save()
+    assert access.opgave_access(facilitator, sessie.opgave) == access.NO_ACCESS
+    assert access.sessie_role(facilitator, sessie.pk) == ""
+
+
+def test_the_role_a_control_room_asks_is_the_team_role(facilitator, coordinator, outsider, sessie):
+    assert access.sessie_role(coordinator, sessie.pk) == "coordinator"
+    assert access.sessie_role(outsider, sessie.pk) == ""
+    assert access.sessie_role(AnonymousUser(), sessie.pk) == ""
+    assert access.sessie_role(facilitator, sessie.pk + 1000) is None
+
+
 def test_a_superuser_outside_the_team_has_no_opgave_access(opgave):
     admin = factories.UserFactory(is_superuser=True, is_staff=True)
     assert not access.opgave_access(admin, opgave).can_view

@@ -82,14 +82,15 @@ class SessieConsumer(CountedConsumer):
                 await self.send(text_data=html)
 
     async def _draw(self, due: list[int], window: int) -> str:
-        sessie, allowed = await database_work(self._team_access)()
-        if sessie is None or not allowed.can_view:
-            return ""
+        role = await database_work(access.sessie_role)(self.scope.get("user"), self.sessie_id)
+        allowed = access.team_access(role or "")
+        if not allowed.can_view:
+            return ""  # only accounts watch tafels: one that lost its access sees no more lines
         key = (self.sessie_id, window, tuple(due), self.plenair, self.language, allowed.role)
         return await pushcache.cache.html(
             ["tafels"],
             key_of=lambda _region: key,
-            render=lambda _regions: self._render_tafels(sessie, due, allowed),
+            render=lambda _regions: self._render_tafels(due, allowed),
         )
 
     async def send_room(self) -> None:
@@ -132,27 +133,19 @@ class SessieConsumer(CountedConsumer):
         """This browser's CSRF token: the pushed controls are plain POST forms."""
         return self.scope.get("cookies", {}).get(settings.CSRF_COOKIE_NAME, "")
 
-    def _team_access(self) -> tuple[Sessie | None, access.Access]:
-        """The sessie, and this account's access to its opgave now (only accounts watch
-        tafels)."""
-        sessie = Sessie.objects.select_related("opgave").filter(pk=self.sessie_id).first()
-        if sessie is None:
-            return None, access.NO_ACCESS
-        return sessie, access.opgave_access(self.scope.get("user"), sessie.opgave)
-
     @database_work
-    def _render_tafels(
-        self, sessie: Sessie, tafel_ids: list[int], allowed: access.Access
-    ) -> dict[str, str]:
-        """These tafels' lines in the control room, or their kaarten in the plenary view (the
-        sessie as the access was looked at with)."""
+    def _render_tafels(self, tafel_ids: list[int], allowed: access.Access) -> dict[str, str]:
+        """These tafels' lines in the control room, or their kaarten in the plenary view."""
         with translation.override(self.language):
             if self.plenair:
+                sessie = Sessie.objects.filter(pk=self.sessie_id).first()
+                if sessie is None:
+                    return {"tafels": ""}
                 csrf_token = self._csrf_token()
                 html = "".join(
                     fragments.render_compact_kaart(sessie, allowed, pk, csrf_token=csrf_token)
                     for pk in tafel_ids
                 )
             else:
-                html = fragments.render_tafel_overviews(sessie, allowed, tafel_ids)
+                html = fragments.render_tafel_overviews(self.sessie_id, allowed, tafel_ids)
             return {"tafels": html}

@@ -10,6 +10,7 @@ from django.db import OperationalError
 
 from halenbrengen.asgi import application
 from sessions import fragments, services
+from sessions.models import Membership
 from tests import factories
 from tests.kaart_helpers import (
     Socket,
@@ -99,6 +100,52 @@ async def test_the_control_room_draws_a_burst_of_changes_once_per_window(setting
     assert f'id="tafel-overview-{k.tafel_b.pk}"' in drawn  # both tafels in one message
     assert "Haal 2" in drawn and "Aan de andere tafel" in drawn
     assert await room.receive_nothing(timeout=1.5), "a tafel was drawn twice for one window"
+    await room.disconnect()
+
+
+@pytest.mark.parametrize("change", ["left the team", "deactivated", "made coordinator"])
+async def test_a_facilitator_who_lost_their_place_sees_no_more_than_they_now_may(change, settings):
+    """A control room looks at its account's place in the team each time it draws: a
+    facilitator taken off the team (or whose account was switched off) sees no further line;
+    one made coordinator no longer sees what is vertrouwelijk."""
+    settings.HB_ACTIVITY_DELAY = 0.2
+    k = await sync_to_async(make_kaarten)()
+    room = sessie_socket(k.sessie.pk, k.people["facilitator"])
+    assert (await room.connect())[0]
+    await room.receive_from(timeout=5)
+    await sync_to_async(services.bijdrage_add)(
+        tafel=k.tafel_a,
+        partij=k.politie,
+        soort="haal",
+        tekst="Vertrouwelijk vooraf",
+        vertrouwelijk=True,
+    )
+    assert "Vertrouwelijk vooraf" in await receive_until(room, "tafel-overview-")
+
+    membership = Membership.objects.filter(user=k.facilitator)
+    if change == "left the team":
+        await sync_to_async(membership.delete)()
+    elif change == "deactivated":
+        await sync_to_async(type(k.facilitator).objects.filter(pk=k.facilitator.pk).update)(
+            is_active=False
+        )
+    else:
+        await sync_to_async(membership.update)(role=Membership.Role.COORDINATOR)
+    await sync_to_async(services.bijdrage_add)(
+        tafel=k.tafel_a,
+        partij=k.politie,
+        soort="haal",
+        tekst="Vertrouwelijk daarna",
+        vertrouwelijk=True,
+    )
+    await sync_to_async(services.bijdrage_add)(
+        tafel=k.tafel_a, partij=k.politie, soort="breng", tekst="Openbaar daarna"
+    )
+    if change == "made coordinator":
+        line = await receive_until(room, "Openbaar daarna")
+        assert "Vertrouwelijk" not in line
+    else:
+        assert await room.receive_nothing(timeout=1), "a line reached who left the team"
     await room.disconnect()
 
 
