@@ -16,6 +16,7 @@ connect) on kaarten of 12 and 500 items: bytes, the largest websocket frame, CPU
 
 from __future__ import annotations
 
+import asyncio
 import os
 import statistics
 import sys
@@ -46,8 +47,9 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import translation
 
-    from sessions import access, consumers, fragments, push, services
+    from sessions import access, asyncdb, consumers, fragments, push, services
     from sessions.models import Sessie, Team
+    from sessions.services import at_once
 
     def body(name):
         return consumers.KaartConsumer.__dict__[name].func
@@ -76,6 +78,7 @@ def main() -> None:
         consumer.private = False
         consumer.last_seq = 0
         consumer.last_bell = float("-inf")
+        consumer.me = None
         consumer.access, _sessie = body("_authorise")(consumer)
         sockets.append((consumer, deelnemer))
     for consumer, deelnemer in sockets:
@@ -111,7 +114,7 @@ def main() -> None:
     sender, sender_deelnemer = sockets[0]
     viewer, _viewer_deelnemer = sockets[1]
     apply_ = body("_apply")
-    render = body("_render")
+    render_card = body("_render_card")
     render_each = body("_render_each")
     render_pictures = body("_render_pictures")
     heartbeat = body("_heartbeat")
@@ -137,7 +140,28 @@ def main() -> None:
                 },
             )
 
-        measure("apply bijdrage_add (sender)", add, size=True)
+        loop = asyncio.new_event_loop()
+
+        def add_in_loop():
+            n = next(counter)
+            payload = {
+                "action": "bijdrage_add",
+                "tafel": str(tafel.pk),
+                "partij": str(partij.pk),
+                "soort": "haal",
+                "tekst": f"Bench bijdrage {n}",
+                "gewicht": "1",
+                "HEADERS": {"HX-Trigger": f"form-haal-add-{partij.pk}"},
+            }
+            applied = loop.run_until_complete(sender._applied_in_loop(payload))
+            assert applied is not None, "the one call took the ordinary way"
+            return applied
+
+        measure("apply bijdrage_add (the ordinary way)", add, size=True)
+        if at_once.available():
+            measure("apply bijdrage_add (one call, in loop)", add_in_loop, size=True)
+            loop.run_until_complete(asyncdb.close())
+        loop.close()
         # The measurement added REPEAT bijdragen of this partij; remove them again.
         from sessions.models import Bijdrage, KaartEvent
 
@@ -196,7 +220,7 @@ def main() -> None:
                 lambda: fragments.render_each(kaart, allowed, ["inzicht"])["inzicht"],
                 size=True,
             )
-        measure("whole card (connect, gap, ping)", lambda: render(viewer, None), True)
+        measure("whole card (connect, gap, ping)", lambda: render_card(viewer), True)
         measure("heartbeat ping (pong)", lambda: heartbeat(viewer, 0))
         measure(
             "presence, once per process and change",
@@ -303,7 +327,7 @@ def card(sizes: list[int]) -> None:
 
         def frames(consumer=consumer):
             with translation.override("nl"):
-                return consumers.KaartConsumer.__dict__["_render"].func(consumer, None)[0]
+                return consumers.KaartConsumer.__dict__["_render_card"].func(consumer)[0]
 
         print(f"kaart with {items} items (5 partijen):", flush=True)
         for label, func in (("page (participant)", page), ("card frames (socket)", frames)):

@@ -67,6 +67,17 @@ def pictures_in_every_push(settings):
 
 
 @pytest.fixture(autouse=True)
+def event_loops_leave_no_connections():
+    """The database connections an async test's event loop opened for itself
+    (sessions.asyncdb) are closed once that loop has ended."""
+    from sessions import asyncdb
+
+    asyncdb.close_ended()
+    yield
+    asyncdb.close_ended()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -56,6 +56,10 @@ BELL_REORDER = 0.5
 # At most this many changes whose bells did not come are read from the log and pushed one by
 # one; more, and the whole card is cheaper.
 CATCH_UP = 20
+# The answer to a change the database could not take.
+NOT_SAVED = gettext_lazy(
+    "The change could not be saved right now; nothing was changed. Try again in a moment."
+)
 
 
 class KaartConsumer(CountedConsumer):
@@ -160,7 +164,8 @@ class KaartConsumer(CountedConsumer):
         elif action == "pictures":
             await self._pictures_shown(payload.get("shown") is True)
         else:
-            answer, bells = await self._apply(payload)
+            applied = await self._applied_in_loop(payload)
+            answer, bells = applied if applied is not None else await self._apply(payload)
             # The others first: they wait for the change, the sender only for its ack.
             await broadcast.send_held(bells)
             # Its own change with it, after the ack: the form it came from is clean by then.
@@ -282,8 +287,6 @@ class KaartConsumer(CountedConsumer):
             form_id = actions.form_id_of(payload)
             nonce = actions.nonce_of(payload)
             try:
-                if self._applied_at_once(payload):
-                    return fragments.render_ack(form_id, nonce)
                 tafel, allowed = self._access_kept()
                 if not allowed.can_view:
                     return fragments.render_error(_("You no longer have access to this kaart."))
@@ -298,23 +301,17 @@ class KaartConsumer(CountedConsumer):
                 return fragments.render_error(str(error), form_id=form_id, nonce=nonce)
             except DatabaseError:
                 logger.exception("database error on tafel %s", self.tafel_id)
-                return fragments.render_error(
-                    _(
-                        "The change could not be saved right now; nothing was changed. "
-                        "Try again in a moment."
-                    ),
-                    form_id=form_id,
-                    nonce=nonce,
-                )
+                return fragments.render_error(NOT_SAVED, form_id=form_id, nonce=nonce)
             if outcome.ok:
                 return fragments.render_ack(form_id, nonce)
             return fragments.render_error(
                 outcome.message, form_id=form_id, conflict=outcome.conflict, nonce=nonce
             )
 
-    def _applied_at_once(self, payload: dict[str, Any]) -> bool:
-        """A bijdrage added by a participant whose access this socket keeps, in one round trip
-        (services.at_once), which checks that access itself; False: the ordinary way."""
+    async def _applied_in_loop(self, payload: dict[str, Any]) -> tuple[str, list] | None:
+        """A bijdrage added by a participant whose access this socket keeps, in one call
+        awaited in the event loop (services.at_once), which checks that access itself: the
+        answer and the bells it rang. None: the ordinary way takes the message (_apply)."""
         if (
             self.stamp is None
             or self.tafel is None
@@ -322,14 +319,26 @@ class KaartConsumer(CountedConsumer):
             or not self.access.can_edit
             or not at_once.available()
         ):
-            return False
+            return None
         fields = at_once.bijdrage_fields(payload, self.tafel_id)
-        applied = fields is not None and at_once.bijdrage_add(
-            tafel=self.tafel, deelnemer=self.access.deelnemer, stamp=self.stamp, fields=fields
-        )
-        if applied:  # hb_bijdrage_add found the stamp unchanged
-            self.access_seen = time.monotonic()
-        return applied
+        if fields is None:
+            return None
+        with translation.override(self.language):
+            form_id, nonce = actions.form_id_of(payload), actions.nonce_of(payload)
+            try:
+                bells = await at_once.bijdrage_add(
+                    tafel=self.tafel,
+                    deelnemer=self.access.deelnemer,
+                    stamp=self.stamp,
+                    fields=fields,
+                )
+            except DatabaseError:
+                logger.exception("database error on tafel %s", self.tafel_id)
+                return fragments.render_error(NOT_SAVED, form_id=form_id, nonce=nonce), []
+            if bells is None:
+                return None
+            self.access_seen = time.monotonic()  # hb_bijdrage_add found the stamp unchanged
+            return fragments.render_ack(form_id, nonce), bells
 
     # Outgoing -----------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """The most frequent change of a live kaart, a bijdrage added by a participant, in one round
 trip: on PostgreSQL one call of `hb_bijdrage_add` (migration 0009) instead of the form, the
-service and their ten statements (bench/README.md, "Sixth round").
+service and their ten statements (bench/README.md, "Sixth round"), awaited in the socket's
+event loop instead of on a database thread (sessions.asyncdb; "Tenth round").
 
 It is a shortcut, not a second rule. It takes only a message the form would take as it is
 (`bijdrage_fields`), only for a participant whose socket keeps their access
@@ -14,13 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
-from sessions import actions
+from sessions import actions, asyncdb, broadcast
 from sessions.kinds import Change
 from sessions.models import GEWICHTEN, Bijdrage, Deelnemer, Tafel
 from sessions.services.changes import _secret, ring
@@ -102,14 +102,28 @@ def bijdrage_fields(payload: dict[str, Any], tafel_id: int) -> dict[str, Any] | 
     }
 
 
-def bijdrage_add(
+async def bijdrage_add(
     *, tafel: Tafel, deelnemer: Deelnemer, stamp: tuple, fields: dict[str, Any]
-) -> bool:
+) -> list | None:
     """Add the bijdrage in one call, as `deelnemer` whose access was `stamp`
-    (access.participant_stamp), and hold its bell (sessions.broadcast) with the HTML rendered
-    from the row just written. False when it wrote nothing: the ordinary way takes it."""
+    (access.participant_stamp), awaited in the event loop on a connection of its own
+    (sessions.asyncdb): the bells it rang, with the HTML rendered from the row just written,
+    held for the loop to send (broadcast.send_held). None when it wrote nothing: the ordinary
+    way takes it."""
     now = timezone.now()
-    params = [
+    answer = await asyncdb.fetchone(CALL, _params(tafel, deelnemer, stamp, fields, now))
+    # Held only now: broadcast.held is the thread's, and no other socket's code runs between
+    # here and the end of the block (nothing in it awaits).
+    with broadcast.held() as bells:
+        if not _landed(answer, tafel, deelnemer, fields, now):
+            return None
+    return bells
+
+
+def _params(
+    tafel: Tafel, deelnemer: Deelnemer, stamp: tuple, fields: dict[str, Any], now
+) -> list[Any]:
+    return [
         tafel.pk,
         deelnemer.pk,
         Jsonb(list(stamp)),
@@ -125,12 +139,12 @@ def bijdrage_add(
         settings.HB_MAX_ITEMS_PER_KAART,
         now,
     ]
-    connection.ensure_connection()
-    # The driver's own cursor, binding on the server and prepared after a few calls: Django's
-    # cursor and its client-side binding cost more than the call itself.
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(CALL, params, prepare=True)
-        status, pk, seq, place = cursor.fetchone()
+
+
+def _landed(answer: tuple, tafel: Tafel, deelnemer: Deelnemer, fields: dict[str, Any], now) -> bool:
+    """The call's answer: when it wrote the bijdrage, its bell rung with the HTML rendered
+    from the row as written (no query: this may run in the event loop)."""
+    status, pk, seq, place = answer
     if status != "ok":
         return False
     bijdrage = Bijdrage(
