@@ -125,35 +125,24 @@ def main() -> None:
         print(f"kaart with {per_partij} bijdragen per partij (5 partijen):", flush=True)
         partij = sender_deelnemer.partij
 
-        def add():
-            n = next(counter)
-            return apply_(
-                sender,
-                {
-                    "action": "bijdrage_add",
-                    "tafel": str(tafel.pk),
-                    "partij": str(partij.pk),
-                    "soort": "haal",
-                    "tekst": f"Bench bijdrage {n}",
-                    "gewicht": "1",
-                    "HEADERS": {"HX-Trigger": f"form-haal-add-{partij.pk}"},
-                },
-            )
-
-        loop = asyncio.new_event_loop()
-
-        def add_in_loop():
-            n = next(counter)
-            payload = {
+        def message():
+            return {
                 "action": "bijdrage_add",
                 "tafel": str(tafel.pk),
                 "partij": str(partij.pk),
                 "soort": "haal",
-                "tekst": f"Bench bijdrage {n}",
+                "tekst": f"Bench bijdrage {next(counter)}",
                 "gewicht": "1",
                 "HEADERS": {"HX-Trigger": f"form-haal-add-{partij.pk}"},
             }
-            applied = loop.run_until_complete(sender._applied_in_loop(payload))
+
+        def add():
+            return apply_(sender, message())
+
+        loop = asyncio.new_event_loop()
+
+        def add_in_loop():
+            applied = loop.run_until_complete(sender._applied_in_loop(message()))
             assert applied is not None, "the one call took the ordinary way"
             return applied
 
