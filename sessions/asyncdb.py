@@ -21,7 +21,7 @@ from typing import Any
 
 import django.db
 import psycopg
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 CONNECTIONS = 4
 
@@ -45,6 +45,7 @@ class _Connections:
     """One event loop's connections: those not in use, and a slot for each it may have."""
 
     def __init__(self) -> None:
+        self.params = _params()
         self.idle: list[psycopg.AsyncConnection] = []
         self.slots = asyncio.Semaphore(CONNECTIONS)
         self.all: set[psycopg.AsyncConnection] = set()
@@ -64,8 +65,10 @@ def _mine() -> _Connections:
 
 
 def _params() -> dict[str, Any]:
-    """What Django connects with (its test database in the tests), for an async connection."""
-    params = connection.get_connection_params()
+    """What Django connects with (its test database in the tests), for an async connection.
+    From a wrapper of its own: `django.db.connection` in the event loop is a wrapper per
+    socket (per asyncio context), each kept as long as its socket."""
+    params = connections.create_connection(DEFAULT_DB_ALIAS).get_connection_params()
     params.pop("cursor_factory", None)  # Django's is for its sync cursors
     return params
 
@@ -78,7 +81,7 @@ async def fetchone(query: str, params: Sequence[Any]) -> tuple | None:
         conn = mine.idle.pop() if mine.idle else None
         try:
             if conn is None:
-                conn = await psycopg.AsyncConnection.connect(autocommit=True, **_params())
+                conn = await psycopg.AsyncConnection.connect(autocommit=True, **mine.params)
                 mine.all.add(conn)
             async with conn.cursor() as cursor:
                 await cursor.execute(query, params, prepare=True)

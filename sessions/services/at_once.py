@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
@@ -53,7 +53,9 @@ CALL = "SELECT status, bijdrage_id, seq, place FROM hb_bijdrage_add(" + ", ".joi
 
 def available() -> bool:
     """Whether this database has the function (PostgreSQL; the others take the ordinary way)."""
-    return connection.vendor == "postgresql"
+    # From the settings, not django.db.connection: in the event loop that is a wrapper per
+    # socket (per asyncio context), each kept as long as its socket.
+    return settings.DATABASES[DEFAULT_DB_ALIAS]["ENGINE"] == "django.db.backends.postgresql"
 
 
 def bijdrage_fields(payload: dict[str, Any], tafel_id: int) -> dict[str, Any] | None:
@@ -164,7 +166,7 @@ def _landed(answer: tuple, tafel: Tafel, deelnemer: Deelnemer, fields: dict[str,
         updated_at=now,
     )
     bijdrage._state.adding = False
-    bijdrage._state.db = connection.alias
+    bijdrage._state.db = DEFAULT_DB_ALIAS
     data = {
         "id": pk,
         "partij": fields["partij_id"],
