@@ -19,6 +19,12 @@
 4. A half-open connection is noticed within 30 s: the keepalive ping goes out after 10 s
    without a message and the connection closes when no pong came within 15 s (daphne's
    defaults are 20 and 30). The page notices from its own side too (docs/protocol.md).
+5. Python's garbage collector looks at young objects after 20,000 new ones instead of 700
+   (GC_THRESHOLDS). A server with a thousand open sockets holds ~350,000 objects, and every
+   full collection walks them all under the GIL (~250 ms at 200 tafels); with the default
+   threshold the objects in flight of every change were promoted fast enough to set one off
+   every ~10 s, and each was a burst of late pushes. Rarer young collections promote few of
+   them (bench/README.md, "Tenth round").
 
 Everything else is daphne's own command line:
 
@@ -46,6 +52,10 @@ logger = logging.getLogger("halenbrengen.serve")
 
 PING_INTERVAL = 10
 PING_TIMEOUT = 15
+# gc.set_threshold's three: young objects before a collection, young collections before the
+# middle generation's, middle before considering the full one (Python's: 700, 10, 10).
+# HB_GC_THRESHOLDS="700,10,10" puts Python's back, for the bench to compare.
+GC_THRESHOLDS = (20_000, 20, 100)
 
 
 def waiting_bytes(transport) -> int:
@@ -132,7 +142,13 @@ def trace_memory_on_signal(directory: str) -> None:
     signal.signal(signal.SIGUSR2, dump)
 
 
+def gc_thresholds() -> tuple[int, ...]:
+    wanted = os.environ.get("HB_GC_THRESHOLDS", "")
+    return tuple(int(n) for n in wanted.split(",")) if wanted else GC_THRESHOLDS
+
+
 if __name__ == "__main__":
+    gc.set_threshold(*gc_thresholds())
     if os.environ.get("HB_TRACEMALLOC_DIR"):
         trace_memory_on_signal(os.environ["HB_TRACEMALLOC_DIR"])
     HalenBrengenCommandLine.entrypoint()
