@@ -19,12 +19,16 @@
 4. A half-open connection is noticed within 30 s: the keepalive ping goes out after 10 s
    without a message and the connection closes when no pong came within 15 s (daphne's
    defaults are 20 and 30). The page notices from its own side too (docs/protocol.md).
-5. Python's garbage collector looks at young objects after 20,000 new ones instead of 700
+5. Python's garbage collector looks at young objects after 20,000 new ones instead of 700,
+   and at the older generations after 2 collections of the younger instead of 10
    (GC_THRESHOLDS). A server with a thousand open sockets holds ~350,000 objects, and every
-   full collection walks them all under the GIL (~250 ms at 200 tafels); with the default
-   threshold the objects in flight of every change were promoted fast enough to set one off
+   full collection walks them all under the GIL (~250 ms at 200 tafels); with Python's
+   thresholds the objects in flight of every change were promoted fast enough to set one off
    every ~10 s, and each was a burst of late pushes. Rarer young collections promote few of
-   them (bench/README.md, "Tenth round").
+   them. The older generations are looked at as often as before, counted in allocations, so
+   the garbage of closed sockets (cycles through objects that lived as long as the socket)
+   is still found: memory levels off under connection churn (bench/README.md, "Tenth
+   round").
 
 Everything else is daphne's own command line:
 
@@ -55,7 +59,7 @@ PING_TIMEOUT = 15
 # gc.set_threshold's three: young objects before a collection, young collections before the
 # middle generation's, middle before considering the full one (Python's: 700, 10, 10).
 # HB_GC_THRESHOLDS="700,10,10" puts Python's back, for the bench to compare.
-GC_THRESHOLDS = (20_000, 20, 100)
+GC_THRESHOLDS = (20_000, 2, 2)
 
 
 def waiting_bytes(transport) -> int:
