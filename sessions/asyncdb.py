@@ -19,33 +19,23 @@ import weakref
 from collections.abc import Sequence
 from typing import Any
 
-import django.db
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections
 
 CONNECTIONS = 4
-
-# Django's errors by psycopg's (as django.db.utils.DatabaseErrorWrapper maps them).
-ERRORS = [
-    (getattr(psycopg, name), getattr(django.db, name))
-    for name in (
-        "DataError",
-        "OperationalError",
-        "IntegrityError",
-        "InternalError",
-        "ProgrammingError",
-        "NotSupportedError",
-        "DatabaseError",
-        "InterfaceError",
-    )
-]
 
 
 class _Connections:
     """One event loop's connections: those not in use, and a slot for each it may have."""
 
     def __init__(self) -> None:
-        self.params = _params()
+        # A wrapper of its own: `django.db.connection` in the event loop is a wrapper per
+        # socket (per asyncio context), each kept as long as its socket. It gives what Django
+        # connects with (its test database in the tests) and turns psycopg's errors into
+        # Django's, as the ORM would.
+        self.django = connections.create_connection(DEFAULT_DB_ALIAS)
+        self.params = self.django.get_connection_params()
+        self.params.pop("cursor_factory", None)  # Django's is for its sync cursors
         self.idle: list[psycopg.AsyncConnection] = []
         self.slots = asyncio.Semaphore(CONNECTIONS)
         self.all: set[psycopg.AsyncConnection] = set()
@@ -64,47 +54,27 @@ def _mine() -> _Connections:
     return mine
 
 
-def _params() -> dict[str, Any]:
-    """What Django connects with (its test database in the tests), for an async connection.
-    From a wrapper of its own: `django.db.connection` in the event loop is a wrapper per
-    socket (per asyncio context), each kept as long as its socket."""
-    params = connections.create_connection(DEFAULT_DB_ALIAS).get_connection_params()
-    params.pop("cursor_factory", None)  # Django's is for its sync cursors
-    return params
-
-
 async def fetchone(query: str, params: Sequence[Any]) -> tuple | None:
     """The first row of `query`, run on one of this event loop's connections (prepared on
-    the server after the first call, as the sync path does)."""
+    the server after its first call on a connection)."""
     mine = _mine()
     async with mine.slots:
         conn = mine.idle.pop() if mine.idle else None
         try:
-            if conn is None:
-                conn = await psycopg.AsyncConnection.connect(autocommit=True, **mine.params)
-                mine.all.add(conn)
-            async with conn.cursor() as cursor:
-                await cursor.execute(query, params, prepare=True)
-                row = await cursor.fetchone()
-        except psycopg.Error as error:
-            if conn is not None:
-                mine.all.discard(conn)
-                await conn.close()
-            raise _django_error(error) from error
-        except BaseException:  # cancelled mid-call: the connection's state is unknown
+            with mine.django.wrap_database_errors:
+                if conn is None:
+                    conn = await psycopg.AsyncConnection.connect(autocommit=True, **mine.params)
+                    mine.all.add(conn)
+                async with conn.cursor() as cursor:
+                    await cursor.execute(query, params, prepare=True)
+                    row = await cursor.fetchone()
+        except BaseException:  # failed or cancelled mid-call: the connection's state is unknown
             if conn is not None:
                 mine.all.discard(conn)
                 await conn.close()
             raise
         mine.idle.append(conn)
         return row
-
-
-def _django_error(error: psycopg.Error) -> django.db.Error:
-    for theirs, ours in ERRORS:
-        if isinstance(error, theirs):
-            return ours(*error.args)
-    return django.db.Error(*error.args)
 
 
 async def close() -> None:
