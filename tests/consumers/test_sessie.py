@@ -113,13 +113,12 @@ async def test_a_facilitator_who_lost_their_place_sees_no_more_than_they_now_may
     room = sessie_socket(k.sessie.pk, k.people["facilitator"])
     assert (await room.connect())[0]
     await room.receive_from(timeout=5)
-    await sync_to_async(services.bijdrage_add)(
-        tafel=k.tafel_a,
-        partij=k.politie,
-        soort="haal",
-        tekst="Vertrouwelijk vooraf",
-        vertrouwelijk=True,
-    )
+    add = sync_to_async(services.bijdrage_add)
+
+    async def secret(tekst):
+        await add(tafel=k.tafel_a, partij=k.politie, soort="haal", tekst=tekst, vertrouwelijk=True)
+
+    await secret("Vertrouwelijk vooraf")
     assert "Vertrouwelijk vooraf" in await receive_until(room, "tafel-overview-")
 
     membership = Membership.objects.filter(user=k.facilitator)
@@ -131,16 +130,8 @@ async def test_a_facilitator_who_lost_their_place_sees_no_more_than_they_now_may
         )
     else:
         await sync_to_async(membership.update)(role=Membership.Role.COORDINATOR)
-    await sync_to_async(services.bijdrage_add)(
-        tafel=k.tafel_a,
-        partij=k.politie,
-        soort="haal",
-        tekst="Vertrouwelijk daarna",
-        vertrouwelijk=True,
-    )
-    await sync_to_async(services.bijdrage_add)(
-        tafel=k.tafel_a, partij=k.politie, soort="breng", tekst="Openbaar daarna"
-    )
+    await secret("Vertrouwelijk daarna")
+    await add(tafel=k.tafel_a, partij=k.politie, soort="breng", tekst="Openbaar daarna")
     if change == "made coordinator":
         line = await receive_until(room, "Openbaar daarna")
         assert "Vertrouwelijk" not in line
