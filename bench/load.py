@@ -24,10 +24,13 @@ What it does (see bench/README.md for the figures and what they mean):
 6. optionally (--churn R) connects and disconnects every client R times and reports the RSS
    of the daphne processes before and after;
 7. runs the same T x N clients against the bare relay (bench/relay/: a consumer that only
-   forwards each message to its group over the same Redis), the floor to compare with;
+   forwards each message to its group over the same Redis), the floor to compare with, and
+   with --relay-commit the same relay committing each message to PostgreSQL before it
+   forwards it (the floor of anything that rings after its commit, as the app does);
 8. prints, last, one line:
    tafels=.. clients=.. edits_per_s=.. p50_ms=.. p99_ms=.. lost=.. errors=.. relay_p99_ms=..
    ratio_p99=.. cpu_ratio=.. bytes_per_push=.. [step_p99_ms=.. step_missed=..]
+   [commit_p99_ms=.. commit_ratio_p99=..]
    (cpu_ratio: the app's server CPU per edit over the relay's; bytes_per_push: every byte the
    clients received while editing over the deliveries of others' edits, the control rooms'
    not counted; the step fields only with --step-change)
@@ -482,7 +485,7 @@ class Client:
                     del self.tafel.pending[marker]
 
     def edit_message(self, marker: str) -> str:
-        if self.engine.mode == "relay":
+        if self.engine.mode != "app":
             return json.dumps({"action": "bijdrage_add", "tekst": f"Bench {marker}"})
         seat = self.tafel.clients[self.idx]
         soort = "haal" if self.sent_n % 2 else "breng"
@@ -975,6 +978,12 @@ def main() -> None:
     )
     parser.add_argument("--relay-only", action="store_true", help="only the bare relay")
     parser.add_argument(
+        "--relay-commit",
+        action="store_true",
+        help="also the relay that commits each message to PostgreSQL before forwarding it "
+        "(the floor of ratio_p99 for anything that rings after its commit)",
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get(
             "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_halenbrengen"
@@ -1102,6 +1111,25 @@ def main() -> None:
             print(describe("relay", relay_stats, relay_usage, args.duration), flush=True)
             servers.stop()
             servers = None
+        commit_stats = Stats()
+        if args.relay_commit:
+            commit_env = dict(
+                env,
+                DJANGO_SETTINGS_MODULE="bench.relay.settings",
+                CHANNELS_PREFIX=prefix + "commit",
+                BENCH_RELAY_COMMIT="1",
+                DATABASE_URL=args.database_url,
+            )
+            create_relay_log(args.database_url)
+            servers = Servers(
+                "bench.relay.asgi:application", commit_env, args.processes, logdir, "commit"
+            )
+            commit_stats, commit_usage = run_phase(
+                "relay_commit", tafels, servers.ports, args, servers.pids
+            )
+            print(describe("relay_commit", commit_stats, commit_usage, args.duration), flush=True)
+            servers.stop()
+            servers = None
     finally:
         if servers is not None:
             servers.stop()
@@ -1123,9 +1151,32 @@ def main() -> None:
         f"p50_ms={ms(percentile(stats.latencies, 0.5))} p99_ms={ms(p99)} "
         f"lost={stats.lost} errors={stats.errors} relay_p99_ms={ms(relay_p99)} "
         f"ratio_p99={ratio:.2f} cpu_ratio={cpu_ratio:.2f} "
-        f"bytes_per_push={bytes_per_push(stats):.0f}{step}",
+        f"bytes_per_push={bytes_per_push(stats):.0f}{step}{commit_floor(commit_stats, relay_p99)}",
         flush=True,
     )
+
+
+def commit_floor(commit_stats: Stats, relay_p99: float) -> str:
+    """With --relay-commit: the relay that commits each message before it forwards it, as a
+    p99 and over the bare relay's (the floor of ratio_p99 for anything that rings after its
+    commit)."""
+    if not commit_stats.latencies:
+        return ""
+    p99 = percentile(commit_stats.latencies, 0.99)
+    ratio = p99 / relay_p99 if relay_p99 == relay_p99 and relay_p99 > 0 else float("nan")
+    return f" commit_p99_ms={ms(p99)} commit_ratio_p99={ratio:.2f}"
+
+
+def create_relay_log(url: str) -> None:
+    """The table the committing relay writes its messages to (bench/relay/asgi.py)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_relay_log "
+            "(id bigserial PRIMARY KEY, tafel integer NOT NULL, text text NOT NULL, "
+            "at timestamptz NOT NULL DEFAULT now())"
+        )
 
 
 def threading_watchdog(seconds: float):
