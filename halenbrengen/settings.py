@@ -138,7 +138,7 @@ if REDIS_URL:
     # reads; keep it explicit and longer.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "sessions.layer.PipelinedPubSubChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 10}],
                 "prefix": os.environ.get("CHANNELS_PREFIX", "halenbrengen"),

@@ -40,7 +40,7 @@ def redis_channel_layer(url: str) -> dict:
     of this test's own."""
     return {
         "default": {
-            "BACKEND": "sessions.layer.PipelinedPubSubChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [{"address": url, "socket_timeout": 10}],
                 "prefix": f"test-{uuid.uuid4().hex[:8]}",
