@@ -142,6 +142,17 @@ class Socket:
             if needle in message:
                 return message
 
+    async def receive_through(self, needle: str, timeout: float = 5) -> list[str]:
+        """Read messages until one contains `needle`; returns them all, that one last."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        messages = []
+        while not messages or needle not in messages[-1]:
+            remaining = deadline - loop.time()
+            assert remaining > 0, f"no message with {needle!r}"
+            messages.append(await self.comm.receive_from(timeout=remaining))
+        return messages
+
     async def drain(self, quiet: float = 0.3) -> list[str]:
         """Read whatever is waiting (presence updates and the like)."""
         messages = []
