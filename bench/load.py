@@ -1092,44 +1092,38 @@ def main() -> None:
                 )
             servers.stop()
             servers = None
-        relay_stats = Stats()
-        if not args.no_relay:
+
+        def run_relay(mode: str, **extra: str) -> Stats:
+            nonlocal servers
             relay_env = dict(
-                env, DJANGO_SETTINGS_MODULE="bench.relay.settings", CHANNELS_PREFIX=prefix + "relay"
+                env,
+                DJANGO_SETTINGS_MODULE="bench.relay.settings",
+                CHANNELS_PREFIX=prefix + mode,
+                **extra,
             )
             servers = Servers(
-                "bench.relay.asgi:application", relay_env, args.processes, logdir, "relay"
+                "bench.relay.asgi:application", relay_env, args.processes, logdir, mode
             )
-            relay_stats, relay_usage = run_phase(
-                "relay",
+            stats, usage = run_phase(
+                mode,
                 tafels,
                 servers.ports,
                 args,
                 servers.pids,
-                profile=args.profile if args.relay_only else None,
+                profile=args.profile if args.relay_only and mode == "relay" else None,
             )
-            print(describe("relay", relay_stats, relay_usage, args.duration), flush=True)
+            print(describe(mode, stats, usage, args.duration), flush=True)
             servers.stop()
             servers = None
+            return stats
+
+        relay_stats = Stats() if args.no_relay else run_relay("relay")
         commit_stats = Stats()
         if args.relay_commit:
-            commit_env = dict(
-                env,
-                DJANGO_SETTINGS_MODULE="bench.relay.settings",
-                CHANNELS_PREFIX=prefix + "commit",
-                BENCH_RELAY_COMMIT="1",
-                DATABASE_URL=args.database_url,
-            )
             create_relay_log(args.database_url)
-            servers = Servers(
-                "bench.relay.asgi:application", commit_env, args.processes, logdir, "commit"
+            commit_stats = run_relay(
+                "relay_commit", BENCH_RELAY_COMMIT="1", DATABASE_URL=args.database_url
             )
-            commit_stats, commit_usage = run_phase(
-                "relay_commit", tafels, servers.ports, args, servers.pids
-            )
-            print(describe("relay_commit", commit_stats, commit_usage, args.duration), flush=True)
-            servers.stop()
-            servers = None
     finally:
         if servers is not None:
             servers.stop()
@@ -1141,7 +1135,7 @@ def main() -> None:
     stats = relay_stats if args.relay_only else app_stats
     p99 = percentile(stats.latencies, 0.99)
     relay_p99 = percentile(relay_stats.latencies, 0.99)
-    ratio = p99 / relay_p99 if relay_p99 == relay_p99 and relay_p99 > 0 else float("nan")
+    ratio = over(p99, relay_p99)
     relay_cpu = cpu_per_edit(relay_stats)
     cpu_ratio = cpu_per_edit(stats) / relay_cpu if relay_cpu > 0 else float("nan")
     step = step_change.summary() if step_change is not None else ""
@@ -1163,8 +1157,12 @@ def commit_floor(commit_stats: Stats, relay_p99: float) -> str:
     if not commit_stats.latencies:
         return ""
     p99 = percentile(commit_stats.latencies, 0.99)
-    ratio = p99 / relay_p99 if relay_p99 == relay_p99 and relay_p99 > 0 else float("nan")
-    return f" commit_p99_ms={ms(p99)} commit_ratio_p99={ratio:.2f}"
+    return f" commit_p99_ms={ms(p99)} commit_ratio_p99={over(p99, relay_p99):.2f}"
+
+
+def over(p99: float, relay_p99: float) -> float:
+    """A p99 over the bare relay's (nan without one)."""
+    return p99 / relay_p99 if relay_p99 == relay_p99 and relay_p99 > 0 else float("nan")
 
 
 def create_relay_log(url: str) -> None:

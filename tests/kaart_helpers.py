@@ -133,14 +133,7 @@ class Socket:
 
     async def receive_until(self, needle: str, timeout: float = 5) -> str:
         """Read messages until one contains `needle`; returns that message."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            remaining = deadline - loop.time()
-            assert remaining > 0, f"no message with {needle!r}"
-            message = await self.comm.receive_from(timeout=remaining)
-            if needle in message:
-                return message
+        return (await self.receive_through(needle, timeout))[-1]
 
     async def receive_through(self, needle: str, timeout: float = 5) -> list[str]:
         """Read messages until one contains `needle`; returns them all, that one last."""
